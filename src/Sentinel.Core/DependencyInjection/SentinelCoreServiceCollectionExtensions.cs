@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Sentinel;
+using Sentinel.Audit;
+using Sentinel.Diagnostics;
+using Sentinel.Passwords;
+using Sentinel.Storage.InMemory;
+using Sentinel.Users;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Sentinel's core services. Every registration is <c>TryAdd*</c>: calling twice is harmless.</summary>
+public static class SentinelCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds Sentinel's services and options (validated at start-up). Add stores next, for example
+    /// <see cref="AddInMemoryStores(SentinelBuilder)"/>. ASP.NET Core hosts call <c>AddSentinelAuth()</c> instead.
+    /// </summary>
+    public static SentinelBuilder AddSentinelCore(this IServiceCollection services, Action<SentinelOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<SentinelOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SentinelOptions>, SentinelOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SentinelMetrics>();
+        services.TryAddSingleton<IPasswordHasher, PasswordHasher>();
+        services.TryAddSingleton<PasswordPolicy>();
+        services.TryAddSingleton<AuditRecorder>();
+        services.TryAddScoped<UserService>();
+        return new SentinelBuilder(services);
+    }
+
+    /// <summary>Keeps users and audit events in process memory: for tests, demos and single-process prototypes.</summary>
+    public static SentinelBuilder AddInMemoryStores(this SentinelBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<IUserStore, InMemoryUserStore>();
+        builder.Services.TryAddSingleton<InMemoryAuditLog>();
+        builder.Services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<InMemoryAuditLog>());
+        return builder;
+    }
+}

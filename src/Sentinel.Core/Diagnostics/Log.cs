@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sentinel.Diagnostics;
+
+/// <summary>Every log line Sentinel.Core writes, with stable event ids. Only ids and closed-set reasons: no secrets (A2).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "User {UserId} registered.")]
+    public static partial void UserRegistered(ILogger logger, Guid userId);
+
+    [LoggerMessage(1002, LogLevel.Information, "Sign-in failed: {Reason}. User {UserId}.")]
+    public static partial void SignInFailed(ILogger logger, string reason, Guid? userId);
+
+    [LoggerMessage(1003, LogLevel.Warning, "User {UserId} locked out until {LockoutEnd:O}.")]
+    public static partial void UserLockedOut(ILogger logger, Guid userId, DateTimeOffset lockoutEnd);
+
+    [LoggerMessage(1004, LogLevel.Information, "Password hash of user {UserId} upgraded to the current algorithm.")]
+    public static partial void PasswordRehashed(ILogger logger, Guid userId);
+
+    [LoggerMessage(1005, LogLevel.Information, "User {UserId} changed their password.")]
+    public static partial void PasswordChanged(ILogger logger, Guid userId);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Gave up updating user {UserId} after {Attempts} concurrent-write conflicts.")]
+    public static partial void UpdateConflict(ILogger logger, Guid userId, int attempts);
+}

@@ -1,0 +1,14 @@
+using Sentinel.Passwords;
+using Sentinel.Users;
+
+namespace Sentinel;
+
+/// <summary>Every Sentinel setting, validated at start-up by <see cref="SentinelOptionsValidator"/>.</summary>
+public sealed class SentinelOptions
+{
+    /// <summary>Password hashing and policy.</summary>
+    public PasswordOptions Passwords { get; } = new();
+
+    /// <summary>Account lockout after consecutive failures.</summary>
+    public LockoutOptions Lockout { get; } = new();
+}

@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sentinel.EntityFramework;
+using Sentinel.EntityFramework.Users;
+using Sentinel.Users;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Sentinel's EF Core stores.</summary>
+public static class SentinelEntityFrameworkBuilderExtensions
+{
+    /// <summary>
+    /// Stores Sentinel's data through <typeparamref name="TContext"/>, which must be registered with
+    /// <c>AddDbContext</c> and call <c>modelBuilder.UseSentinel()</c>.
+    /// </summary>
+    public static SentinelBuilder AddEntityFrameworkStores<TContext>(this SentinelBuilder builder) where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddScoped<IUserStore, EntityFrameworkUserStore<TContext>>();
+        return builder;
+    }
+
+    /// <summary>Stores Sentinel's data in SQLite through <see cref="SentinelSqliteDbContext"/> (migrations included).</summary>
+    /// <param name="builder">The Sentinel builder.</param>
+    /// <param name="connectionString">For example <c>Data Source=sentinel.db</c>.</param>
+    public static SentinelBuilder AddSqliteStores(this SentinelBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        builder.Services.AddDbContext<SentinelSqliteDbContext>(o => o.UseSqlite(connectionString));
+        builder.Services.TryAddScoped<SentinelDbContext>(sp => sp.GetRequiredService<SentinelSqliteDbContext>());
+        return builder.AddEntityFrameworkStores<SentinelSqliteDbContext>();
+    }
+
+    /// <summary>Stores Sentinel's data in PostgreSQL through <see cref="SentinelPostgreSqlDbContext"/> (migrations included).</summary>
+    /// <param name="builder">The Sentinel builder.</param>
+    /// <param name="connectionString">For example <c>Host=localhost;Database=app;Username=app;Password=…</c>.</param>
+    public static SentinelBuilder AddPostgreSqlStores(this SentinelBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        builder.Services.AddDbContext<SentinelPostgreSqlDbContext>(o => o.UseNpgsql(connectionString));
+        builder.Services.TryAddScoped<SentinelDbContext>(sp => sp.GetRequiredService<SentinelPostgreSqlDbContext>());
+        return builder.AddEntityFrameworkStores<SentinelPostgreSqlDbContext>();
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Sentinel.Users;
+
+namespace Sentinel.EntityFramework.Users;
+
+/// <summary>Maps <see cref="SentinelUser"/> to the <c>sentinel_users</c> table.</summary>
+public sealed class SentinelUserConfiguration : IEntityTypeConfiguration<SentinelUser>
+{
+    /// <inheritdoc />
+    public void Configure(EntityTypeBuilder<SentinelUser> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("sentinel_users");
+        builder.HasKey(u => u.Id);
+        builder.Property(u => u.Id).ValueGeneratedNever();
+        builder.Property(u => u.Email).HasMaxLength(256).IsRequired();
+        builder.Property(u => u.NormalizedEmail).HasMaxLength(256).IsRequired();
+        builder.HasIndex(u => u.NormalizedEmail).IsUnique();
+        builder.Property(u => u.PasswordHash).HasMaxLength(1024).IsRequired();
+        builder.PrimitiveCollection(u => u.Roles).IsRequired();
+        builder.Property(u => u.ConcurrencyStamp).HasMaxLength(64).IsRequired().IsConcurrencyToken();
+    }
+}

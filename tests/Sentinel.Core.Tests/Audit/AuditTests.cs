@@ -1,0 +1,85 @@
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sentinel.Audit;
+
+namespace Sentinel.Tests.Audit;
+
+public sealed class AuditTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task EverySignInAttempt_WritesOneEvent()
+    {
+        // SECURITY A1: every authentication attempt, success and failure, writes one event.
+        using var s = new TestServices();
+        var user = await s.RegisterAsync("ada@example.com", "correct horse battery");
+        var before = s.Audit.Events.Count;
+
+        await s.Users.SignInWithPasswordAsync("ada@example.com", "correct horse battery", cancellationToken: Ct);
+        await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+        await s.Users.SignInWithPasswordAsync("nobody@example.com", "wrong horse battery", cancellationToken: Ct);
+
+        var events = s.Audit.Events.Skip(before).ToList();
+        events.Select(e => (e.Type, e.Outcome, e.UserId)).Should().Equal(
+            (AuditEventTypes.LoginSucceeded, AuditOutcome.Success, user.Id),
+            (AuditEventTypes.LoginFailed, AuditOutcome.Failure, user.Id),
+            (AuditEventTypes.LoginFailed, AuditOutcome.Failure, (Guid?)null));
+        events[1].Details["reason"].Should().Be("wrong_password");
+        events[2].Details["reason"].Should().Be("unknown_user");
+        events.Should().OnlyContain(e => e.Id.Version == 7 && e.Timestamp == TestServices.Start);
+    }
+
+    [Fact]
+    public async Task NoPasswordAppearsInAnyEventOrLogLine()
+    {
+        // SECURITY A2: no password appears in an event or a log line.
+        var logs = new CapturingLoggerProvider();
+        using var s = new TestServices(configureServices: services => services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+        const string first = "Secret-Passphrase-One-8841";
+        const string second = "Secret-Passphrase-Two-5512";
+        const string wrong = "Secret-Wrong-Guess-7735";
+        var user = await s.RegisterAsync("ada@example.com", first);
+        await s.Users.SignInWithPasswordAsync("ada@example.com", first, cancellationToken: Ct);
+        for (var i = 0; i < 6; i++)
+        {
+            await s.Users.SignInWithPasswordAsync("ada@example.com", wrong, cancellationToken: Ct);
+        }
+
+        s.Time.Advance(TimeSpan.FromHours(1));
+        await s.Users.ChangePasswordAsync(user.Id, first, second, cancellationToken: Ct);
+        await s.Users.SignInWithPasswordAsync("nobody@example.com", wrong, cancellationToken: Ct);
+
+        var everything = JsonSerializer.Serialize(s.Audit.Events) + string.Join('\n', logs.Lines);
+        logs.Lines.Should().NotBeEmpty("the service logs its decisions");
+        everything.Should().NotContain("Secret-");
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public List<string> Lines { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerProvider owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner.Lines)
+                {
+                    owner.Lines.Add(formatter(state, exception) + " " + JsonSerializer.Serialize(state?.ToString()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Sentinel.Tests;
+
+public sealed class OptionsValidationTests
+{
+    private static OptionsValidationException? Validate(Action<SentinelOptions> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddSentinelCore(configure).AddInMemoryStores();
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            _ = provider.GetRequiredService<IOptions<SentinelOptions>>().Value;
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            return e;
+        }
+    }
+
+    [Fact]
+    public void Defaults_AreValid()
+    {
+        Validate(_ => { }).Should().BeNull();
+    }
+
+    [Fact]
+    public void EveryProblem_IsReportedWithTheSettingAndTheFix()
+    {
+        var error = Validate(o =>
+        {
+            o.Passwords.MaximumLength = 32;
+            o.Passwords.Argon2MemoryKiB = 1;
+            o.Lockout.MaxFailedAttempts = 0;
+            o.Lockout.MaxLockoutDuration = TimeSpan.FromSeconds(1);
+        });
+
+        error.Should().NotBeNull();
+        error!.Failures.Should().HaveCount(4);
+        error.Message.Should().Contain("Sentinel:Passwords:MaximumLength").And.Contain("at least 64")
+            .And.Contain("Sentinel:Passwords:Argon2MemoryKiB").And.Contain("19456")
+            .And.Contain("Sentinel:Lockout:MaxFailedAttempts")
+            .And.Contain("Sentinel:Lockout:MaxLockoutDuration");
+    }
+
+    [Fact]
+    public void AddSentinelCore_Twice_IsHarmless()
+    {
+        var services = new ServiceCollection();
+        services.AddSentinelCore().AddInMemoryStores();
+        var count = services.Count;
+        services.AddSentinelCore().AddInMemoryStores();
+
+        services.Count(d => d.ServiceType == typeof(IValidateOptions<SentinelOptions>)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(Sentinel.Users.UserService)).Should().Be(1);
+        services.Count.Should().BeLessThan(count + 5, "only the options plumbing may repeat");
+    }
+}
