@@ -32,17 +32,18 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<IPasswordHasher, PasswordHasher>();
         services.TryAddSingleton<PasswordPolicy>();
         services.TryAddSingleton<AuditRecorder>();
+        // Until a durable audit store is added, events are kept in memory (newest 10,000).
+        services.TryAddSingleton<InMemoryAuditLog>();
+        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<InMemoryAuditLog>());
         services.TryAddScoped<UserService>();
         return new SentinelBuilder(services);
     }
 
-    /// <summary>Keeps users and audit events in process memory: for tests, demos and single-process prototypes.</summary>
+    /// <summary>Keeps users in process memory: for tests, demos and single-process prototypes.</summary>
     public static SentinelBuilder AddInMemoryStores(this SentinelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton<IUserStore, InMemoryUserStore>();
-        builder.Services.TryAddSingleton<InMemoryAuditLog>();
-        builder.Services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<InMemoryAuditLog>());
         return builder;
     }
 }

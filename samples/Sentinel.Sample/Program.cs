@@ -1,0 +1,26 @@
+using Sentinel.EntityFramework;
+using Sentinel.Sample;
+
+var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://localhost:5080"); // --urls or ASPNETCORE_URLS override this
+}
+
+// The two lines a host adds: Sentinel, and where it keeps its data (a SQLite file by default).
+builder.Services.AddSentinelAuth(o => builder.Configuration.GetSection("Sentinel").Bind(o))
+    .AddSqliteStores(builder.Configuration.GetConnectionString("Sentinel") ?? "Data Source=sentinel-sample.db");
+
+var app = builder.Build();
+
+await app.Services.MigrateSentinelDatabaseAsync();
+await SampleSeed.SeedAdminAsync(app.Services, app.Configuration);
+
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapGet("/api/hello", () => TypedResults.Ok(new Hello("Hello from the Sentinel sample.")));
+
+await app.RunAsync();
+
+/// <summary>Entry point; public so that tests can host the sample with WebApplicationFactory.</summary>
+public partial class Program;

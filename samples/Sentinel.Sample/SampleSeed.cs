@@ -1,0 +1,42 @@
+using Sentinel.Users;
+
+namespace Sentinel.Sample;
+
+/// <summary>A public greeting.</summary>
+/// <param name="Message">The text.</param>
+public sealed record Hello(string Message);
+
+/// <summary>Seeds an admin account from configuration (Sentinel__Sample__AdminEmail / Sentinel__Sample__AdminPassword).</summary>
+internal static partial class SampleSeed
+{
+    public static async Task SeedAdminAsync(IServiceProvider services, IConfiguration configuration)
+    {
+        var email = configuration["Sentinel:Sample:AdminEmail"];
+        var password = configuration["Sentinel:Sample:AdminPassword"];
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
+        {
+            return;
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserService>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILogger<Program>>();
+        var user = await users.FindByEmailAsync(email);
+        if (user is null)
+        {
+            var created = await users.RegisterAsync(email, password);
+            if (!created.TryGetValue(out user))
+            {
+                throw new InvalidOperationException(
+                    $"The sample admin account could not be created: {created.Error!.Message} " +
+                    string.Join(" ", created.Error.Errors?.SelectMany(e => e.Value) ?? []));
+            }
+        }
+
+        await users.AddRoleAsync(user.Id, "admin");
+        AdminSeeded(logger, user.Id);
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Sample admin account {UserId} is ready.")]
+    private static partial void AdminSeeded(ILogger logger, Guid userId);
+}

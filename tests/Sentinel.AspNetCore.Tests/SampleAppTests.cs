@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Sentinel.Users;
+
+namespace Sentinel.AspNetCore.Tests;
+
+/// <summary>The sample host as a user runs it: a real SQLite file, migrated at start-up.</summary>
+public sealed class SampleAppTests : IAsyncLifetime
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"sentinel-sample-{Guid.NewGuid():N}.db");
+    private WebApplicationFactory<Program> _factory = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("ConnectionStrings:Sentinel", $"Data Source={_path}")
+            .UseSetting("Sentinel:Sample:AdminEmail", "admin@example.com")
+            .UseSetting("Sentinel:Sample:AdminPassword", "sample owner passphrase")
+            .UseSetting("Sentinel:Passwords:Argon2MemoryKiB", "64")
+            .UseSetting("Sentinel:Passwords:Argon2Iterations", "1"));
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        File.Delete(_path);
+    }
+
+    [Fact]
+    public async Task Hello_IsPublic()
+    {
+        var client = _factory.CreateClient();
+        var hello = await client.GetFromJsonAsync<Sample.Hello>("/api/hello", Ct);
+        hello!.Message.Should().Contain("Sentinel sample");
+    }
+
+    [Fact]
+    public async Task HomePage_IsServed()
+    {
+        var response = await _factory.CreateClient().GetAsync("/", Ct);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync(Ct)).Should().Contain("<h1>Sentinel sample</h1>");
+    }
+
+    [Fact]
+    public async Task Startup_MigratesTheDatabase_AndSeedsTheAdmin_WithConfiguredOptions()
+    {
+        _ = _factory.CreateClient();
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserService>();
+
+        var admin = await users.FindByEmailAsync("ADMIN@example.com", Ct);
+        admin!.Roles.Should().Contain("admin");
+        admin.PasswordHash.Should().StartWith("$argon2id$v=19$m=64,t=1,p=1$", "Sentinel options bind from configuration");
+        (await users.SignInWithPasswordAsync("admin@example.com", "sample owner passphrase", cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        File.Exists(_path).Should().BeTrue();
+    }
+}
