@@ -1,4 +1,5 @@
 using Sentinel.Passwords;
+using Sentinel.Tokens;
 using Sentinel.Users;
 
 namespace Sentinel;
@@ -11,4 +12,7 @@ public sealed class SentinelOptions
 
     /// <summary>Account lockout after consecutive failures.</summary>
     public LockoutOptions Lockout { get; } = new();
+
+    /// <summary>Access tokens, refresh tokens, sessions and signing keys.</summary>
+    public TokenOptions Tokens { get; } = new();
 }

@@ -18,6 +18,9 @@ public abstract class SentinelDbContext : DbContext
     /// <summary>User accounts.</summary>
     public DbSet<SentinelUser> Users => Set<SentinelUser>();
 
+    /// <summary>Sessions (refresh-token families).</summary>
+    public DbSet<Sentinel.Sessions.SentinelSession> Sessions => Set<Sentinel.Sessions.SentinelSession>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.UseSentinel();
 }

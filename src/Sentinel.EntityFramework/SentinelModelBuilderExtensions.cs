@@ -1,3 +1,6 @@
+using Sentinel.EntityFramework;
+using Sentinel.EntityFramework.Sessions;
+using Sentinel.EntityFramework.Tokens;
 using Sentinel.EntityFramework.Users;
 
 namespace Microsoft.EntityFrameworkCore;
@@ -6,14 +9,27 @@ namespace Microsoft.EntityFrameworkCore;
 public static class SentinelModelBuilderExtensions
 {
     /// <summary>
-    /// Maps every Sentinel entity. Call it from <c>OnModelCreating</c> of your context, then add a migration;
-    /// or use <see cref="Sentinel.EntityFramework.SentinelSqliteDbContext"/> / <see cref="Sentinel.EntityFramework.SentinelPostgreSqlDbContext"/>,
-    /// which ship with migrations.
+    /// Maps every Sentinel entity (tables <c>sentinel_*</c>; instants as UTC ticks). Call it from
+    /// <c>OnModelCreating</c> of your context, then add a migration; or use
+    /// <see cref="SentinelSqliteDbContext"/> / <see cref="SentinelPostgreSqlDbContext"/>, which ship with migrations.
     /// </summary>
     public static ModelBuilder UseSentinel(this ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
         modelBuilder.ApplyConfiguration(new SentinelUserConfiguration());
+        modelBuilder.ApplyConfiguration(new SentinelSessionConfiguration());
+        modelBuilder.ApplyConfiguration(new RefreshTokenConfiguration());
+        modelBuilder.ApplyConfiguration(new SigningKeyConfiguration());
+
+        var converter = new UtcTicksConverter();
+        foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => e.GetTableName()?.StartsWith("sentinel_", StringComparison.Ordinal) == true))
+        {
+            foreach (var property in entity.GetProperties().Where(p => p.ClrType == typeof(DateTimeOffset) || p.ClrType == typeof(DateTimeOffset?)))
+            {
+                property.SetValueConverter(converter);
+            }
+        }
+
         return modelBuilder;
     }
 }

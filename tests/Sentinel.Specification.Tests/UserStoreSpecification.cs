@@ -179,4 +179,20 @@ public abstract class UserStoreSpecification
 
         (await (await CreateStoreAsync()).FindByIdAsync(user.Id, Ct))!.AccessFailedCount.Should().Be(2);
     }
+
+    [Fact]
+    public async Task ListSecurityValidAfterSince_ReturnsOnlyLaterOnes()
+    {
+        var store = await CreateStoreAsync();
+        var recent = NewUser();
+        recent.SecurityValidAfter = new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(Random.Shared.Next());
+        var old = NewUser();
+        await store.CreateAsync(recent, Ct);
+        await store.CreateAsync(old, Ct);
+
+        var listed = await (await CreateStoreAsync()).ListSecurityValidAfterSinceAsync(new DateTimeOffset(2098, 1, 1, 0, 0, 0, TimeSpan.Zero), Ct);
+
+        listed.Should().Contain((recent.Id, recent.SecurityValidAfter));
+        listed.Should().NotContain(e => e.UserId == old.Id);
+    }
 }

@@ -4,6 +4,9 @@ using Sentinel;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
 using Sentinel.Passwords;
+using Sentinel.Secrets;
+using Sentinel.Sessions;
+using Sentinel.Tokens;
 using Sentinel.Storage.InMemory;
 using Sentinel.Users;
 
@@ -36,14 +39,21 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<InMemoryAuditLog>();
         services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<InMemoryAuditLog>());
         services.TryAddScoped<UserService>();
+        services.TryAddSingleton<ISecretProtector, EphemeralSecretProtector>();
+        services.TryAddSingleton<SigningKeyRing>();
+        services.TryAddSingleton<RevocationList>();
+        services.TryAddSingleton<AccessTokenService>();
+        services.TryAddScoped<SessionService>();
         return new SentinelBuilder(services);
     }
 
-    /// <summary>Keeps users in process memory: for tests, demos and single-process prototypes.</summary>
+    /// <summary>Keeps users, sessions and signing keys in process memory: for tests, demos and single-process prototypes.</summary>
     public static SentinelBuilder AddInMemoryStores(this SentinelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton<IUserStore, InMemoryUserStore>();
+        builder.Services.TryAddSingleton<ISessionStore, InMemorySessionStore>();
+        builder.Services.TryAddSingleton<ISigningKeyStore, InMemorySigningKeyStore>();
         return builder;
     }
 }

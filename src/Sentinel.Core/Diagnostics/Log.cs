@@ -22,4 +22,16 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Warning, "Gave up updating user {UserId} after {Attempts} concurrent-write conflicts.")]
     public static partial void UpdateConflict(ILogger logger, Guid userId, int attempts);
+
+    [LoggerMessage(1101, LogLevel.Information, "Signing key {KeyId} ({Algorithm}) created; it signs from {ActivatesAt:O}.")]
+    public static partial void SigningKeyCreated(ILogger logger, string keyId, string algorithm, DateTimeOffset activatesAt);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Signing key {KeyId} cannot be decrypted with this host's secret protector and is ignored; tokens it signed will be refused. Persist the Data Protection key ring to keep keys across restarts.")]
+    public static partial void SigningKeyUnreadable(ILogger logger, string keyId);
+
+    [LoggerMessage(1201, LogLevel.Warning, "Refresh token reuse detected on session {SessionId} of user {UserId}; the session is revoked.")]
+    public static partial void RefreshTokenReuse(ILogger logger, Guid sessionId, Guid userId);
+
+    [LoggerMessage(1202, LogLevel.Information, "Session {SessionId} of user {UserId} revoked: {Reason}.")]
+    public static partial void SessionRevoked(ILogger logger, Guid sessionId, Guid userId, string reason);
 }

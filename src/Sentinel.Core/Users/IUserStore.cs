@@ -24,6 +24,12 @@ public interface IUserStore
     /// another writer got there first and <see cref="StoreWriteResult.NotFound"/> when the user is gone.
     /// </summary>
     ValueTask<StoreWriteResult> UpdateAsync(SentinelUser user, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Users whose <see cref="SentinelUser.SecurityValidAfter"/> is after <paramref name="since"/>, with that time:
+    /// what the in-memory revocation list needs at start.
+    /// </summary>
+    ValueTask<IReadOnlyList<(Guid UserId, DateTimeOffset ValidAfter)>> ListSecurityValidAfterSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
 }
 
 /// <summary>What a store write did.</summary>

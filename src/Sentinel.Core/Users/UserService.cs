@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
 using Sentinel.Passwords;
+using Sentinel.Sessions;
 
 namespace Sentinel.Users;
 
@@ -17,6 +18,8 @@ public sealed class UserService
     private const int MaxRoleLength = 64;
 
     private readonly IUserStore _store;
+    private readonly SessionService _sessions;
+    private readonly RevocationList _revocations;
     private readonly IPasswordHasher _hasher;
     private readonly PasswordPolicy _policy;
     private readonly AuditRecorder _audit;
@@ -29,6 +32,8 @@ public sealed class UserService
     /// <summary>Creates the service; normally resolved from DI.</summary>
     public UserService(
         IUserStore store,
+        SessionService sessions,
+        RevocationList revocations,
         IPasswordHasher hasher,
         PasswordPolicy policy,
         AuditRecorder audit,
@@ -39,6 +44,8 @@ public sealed class UserService
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _sessions = sessions;
+        _revocations = revocations;
         _hasher = hasher;
         _policy = policy;
         _audit = audit;
@@ -238,12 +245,12 @@ public sealed class UserService
     }
 
     /// <summary>
-    /// Changes a password after checking the current one (SECURITY P5). A wrong current password counts toward
-    /// the lockout. Fails with <see cref="SentinelErrorCode.InvalidCredentials"/>, <see cref="SentinelErrorCode.LockedOut"/>
+    /// Changes a password after checking the current one and revokes every other session of the user, whose
+    /// access tokens stop working at once (SECURITY P5, T8). A wrong current password counts toward the lockout. Fails with <see cref="SentinelErrorCode.InvalidCredentials"/>, <see cref="SentinelErrorCode.LockedOut"/>
     /// or <see cref="SentinelErrorCode.ValidationFailed"/> (errors keyed <c>newPassword</c>).
     /// </summary>
     public async Task<SentinelResult<SentinelUser>> ChangePasswordAsync(
-        Guid userId, string? currentPassword, string? newPassword, ClientInfo? client = null, CancellationToken cancellationToken = default)
+        Guid userId, string? currentPassword, string? newPassword, Guid? currentSessionId = null, ClientInfo? client = null, CancellationToken cancellationToken = default)
     {
         var user = await _store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
         if (user is null || user.IsDisabled)
@@ -281,6 +288,7 @@ public sealed class UserService
 
         if (result.Succeeded)
         {
+            await _sessions.RevokeAllAsync(userId, currentSessionId, "password_changed", cancellationToken).ConfigureAwait(false);
             Log.PasswordChanged(_logger, userId);
             await _audit.RecordAsync(AuditEventTypes.PasswordChanged, AuditOutcome.Success, userId, client, cancellationToken).ConfigureAwait(false);
         }
@@ -289,11 +297,12 @@ public sealed class UserService
     }
 
     /// <summary>
-    /// Disables or re-enables an account. Disabling moves <see cref="SentinelUser.SecurityValidAfter"/> to now so
-    /// that every credential issued before is refused.
+    /// Disables or re-enables an account. Disabling moves <see cref="SentinelUser.SecurityValidAfter"/> to now,
+    /// refuses every access token issued before at once and revokes every session.
     /// </summary>
-    public Task<SentinelResult<SentinelUser>> SetDisabledAsync(Guid userId, bool disabled, CancellationToken cancellationToken = default) =>
-        UpdateAsync(userId, fresh =>
+    public async Task<SentinelResult<SentinelUser>> SetDisabledAsync(Guid userId, bool disabled, CancellationToken cancellationToken = default)
+    {
+        var result = await UpdateAsync(userId, fresh =>
         {
             var now = _time.GetUtcNow();
             if (disabled && !fresh.IsDisabled)
@@ -304,7 +313,17 @@ public sealed class UserService
             fresh.IsDisabled = disabled;
             fresh.UpdatedAt = now;
             return null;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (disabled && result.TryGetValue(out var user))
+        {
+            // Every access token of the user stops working now (SECURITY T8); refreshes fail on the flag.
+            _revocations.RevokeUserTokensBefore(userId, user.SecurityValidAfter);
+            await _sessions.RevokeAllAsync(userId, null, "user_disabled", cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
 
     /// <summary>Adds a role (ordinal; adding one the user has changes nothing).</summary>
     public Task<SentinelResult<SentinelUser>> AddRoleAsync(Guid userId, string role, CancellationToken cancellationToken = default)

@@ -1,7 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sentinel.EntityFramework;
+using Sentinel.EntityFramework.Sessions;
+using Sentinel.EntityFramework.Tokens;
 using Sentinel.EntityFramework.Users;
+using Sentinel.Sessions;
+using Sentinel.Tokens;
 using Sentinel.Users;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -17,6 +21,8 @@ public static class SentinelEntityFrameworkBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddScoped<IUserStore, EntityFrameworkUserStore<TContext>>();
+        builder.Services.TryAddScoped<ISessionStore, EntityFrameworkSessionStore<TContext>>();
+        builder.Services.TryAddScoped<ISigningKeyStore, EntityFrameworkSigningKeyStore<TContext>>();
         return builder;
     }
 

@@ -97,6 +97,14 @@ public sealed class EntityFrameworkUserStore<TContext> : IUserStore where TConte
         }
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<(Guid UserId, DateTimeOffset ValidAfter)>> ListSecurityValidAfterSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var rows = await Users.AsNoTracking().Where(u => u.SecurityValidAfter > since)
+            .Select(u => new { u.Id, u.SecurityValidAfter }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Select(r => (r.Id, r.SecurityValidAfter)).ToList();
+    }
+
     private Task<bool> IsTakenAsync(SentinelUser user, CancellationToken cancellationToken) =>
         Users.AsNoTracking().AnyAsync(u => u.Id == user.Id || u.NormalizedEmail == user.NormalizedEmail, cancellationToken);
 }

@@ -78,4 +78,14 @@ public sealed class InMemoryUserStore : IUserStore
             return ValueTask.FromResult(StoreWriteResult.Success);
         }
     }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<(Guid UserId, DateTimeOffset ValidAfter)>> ListSecurityValidAfterSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<(Guid, DateTimeOffset)> list = _byId.Values.Where(u => u.SecurityValidAfter > since).Select(u => (u.Id, u.SecurityValidAfter)).ToList();
+            return ValueTask.FromResult(list);
+        }
+    }
 }

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Sentinel.Sessions;
+
+/// <summary>
+/// What makes revocation take effect on the next request (SECURITY T8): revoked session ids, kept until their
+/// last access token has expired, and per-user "valid after" times. Both are O(1) lookups in memory, loaded from
+/// the stores at start and updated by every change in this process.
+/// </summary>
+public sealed class RevocationList
+{
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _sessions = new();
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _usersValidAfter = new();
+    private readonly TimeSpan _retention;
+    private readonly TimeProvider _time;
+    private long _nextPruneTicks;
+
+    /// <summary>Creates an empty list.</summary>
+    public RevocationList(IOptions<SentinelOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // An access token lives at most its lifetime plus the skew; after that its session id need not be kept.
+        _retention = options.Value.Tokens.AccessTokenLifetime + options.Value.Tokens.ClockSkew;
+        _time = time;
+    }
+
+    /// <summary>How many revoked sessions are held.</summary>
+    public int RevokedSessionCount => _sessions.Count;
+
+    /// <summary>True when a token of <paramref name="sessionId"/> for <paramref name="userId"/>, issued at <paramref name="issuedAt"/>, must be refused.</summary>
+    public bool IsRevoked(Guid sessionId, Guid userId, DateTimeOffset issuedAt) =>
+        _sessions.ContainsKey(sessionId)
+        || (_usersValidAfter.TryGetValue(userId, out var validAfter) && issuedAt < validAfter);
+
+    /// <summary>Refuses every token of a session from now on.</summary>
+    public void RevokeSession(Guid sessionId, DateTimeOffset revokedAt)
+    {
+        _sessions[sessionId] = revokedAt;
+        PruneIfDue();
+    }
+
+    /// <summary>Refuses every token of a user issued before <paramref name="validAfter"/> (disable, security reset).</summary>
+    public void RevokeUserTokensBefore(Guid userId, DateTimeOffset validAfter)
+    {
+        _usersValidAfter.AddOrUpdate(userId, validAfter, (_, existing) => existing > validAfter ? existing : validAfter);
+        PruneIfDue();
+    }
+
+    /// <summary>Drops entries whose tokens have all expired.</summary>
+    public void Prune()
+    {
+        var cutoff = _time.GetUtcNow() - _retention;
+        foreach (var (id, at) in _sessions)
+        {
+            if (at < cutoff)
+            {
+                _sessions.TryRemove(id, out _);
+            }
+        }
+
+        foreach (var (id, at) in _usersValidAfter)
+        {
+            if (at < cutoff)
+            {
+                _usersValidAfter.TryRemove(id, out _);
+            }
+        }
+    }
+
+    /// <summary>The earliest revocation still relevant now (what to load from the stores at start).</summary>
+    public DateTimeOffset RelevantSince => _time.GetUtcNow() - _retention;
+
+    private void PruneIfDue()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var due = Interlocked.Read(ref _nextPruneTicks);
+        if (now >= due && Interlocked.CompareExchange(ref _nextPruneTicks, now + _retention.Ticks, due) == due)
+        {
+            Prune();
+        }
+    }
+}

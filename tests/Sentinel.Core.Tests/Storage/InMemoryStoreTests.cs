@@ -1,0 +1,22 @@
+using Sentinel.Sessions;
+using Sentinel.Specification;
+using Sentinel.Storage.InMemory;
+using Sentinel.Tokens;
+
+namespace Sentinel.Tests.Storage;
+
+/// <summary>The session store conformance suite against the in-memory store.</summary>
+public sealed class InMemorySessionStoreTests : SessionStoreSpecification
+{
+    private readonly InMemorySessionStore _store = new();
+
+    protected override ValueTask<ISessionStore> CreateStoreAsync() => ValueTask.FromResult<ISessionStore>(_store);
+}
+
+/// <summary>The signing key store conformance suite against the in-memory store.</summary>
+public sealed class InMemorySigningKeyStoreTests : SigningKeyStoreSpecification
+{
+    private readonly InMemorySigningKeyStore _store = new();
+
+    protected override ValueTask<ISigningKeyStore> CreateStoreAsync() => ValueTask.FromResult<ISigningKeyStore>(_store);
+}

@@ -1,0 +1,104 @@
+using Microsoft.EntityFrameworkCore;
+using Sentinel.EntityFramework.Sessions;
+using Sentinel.EntityFramework.Tokens;
+using Sentinel.EntityFramework.Users;
+using Sentinel.Sessions;
+using Sentinel.Specification;
+using Sentinel.Tokens;
+using Sentinel.Users;
+
+namespace Sentinel.EntityFramework.Tests;
+
+/// <summary>Hands out stores over fresh contexts of one database and disposes the contexts after the test.</summary>
+internal sealed class ContextPool<TContext>(Func<TContext> create) : IDisposable where TContext : DbContext
+{
+    private readonly List<TContext> _contexts = [];
+
+    public TContext Next()
+    {
+        var context = create();
+        lock (_contexts)
+        {
+            _contexts.Add(context);
+        }
+
+        return context;
+    }
+
+    public void Dispose() => _contexts.ForEach(c => c.Dispose());
+}
+
+/// <summary>The user store conformance suite on a real, migrated SQLite file.</summary>
+public sealed class SqliteUserStoreTests(SqliteTestDatabase database) : UserStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<IUserStore> CreateStoreAsync() =>
+        ValueTask.FromResult<IUserStore>(new EntityFrameworkUserStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The user store conformance suite on a real, migrated PostgreSQL database.</summary>
+public sealed class PostgresUserStoreTests(PostgresTestDatabase database) : UserStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<IUserStore> CreateStoreAsync()
+    {
+        database.RequireServer();
+        return ValueTask.FromResult<IUserStore>(new EntityFrameworkUserStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+    }
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The session store conformance suite on SQLite, including the concurrent-spend fact (T9).</summary>
+public sealed class SqliteSessionStoreTests(SqliteTestDatabase database) : SessionStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<ISessionStore> CreateStoreAsync() =>
+        ValueTask.FromResult<ISessionStore>(new EntityFrameworkSessionStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The session store conformance suite on PostgreSQL, including the concurrent-spend fact (T9).</summary>
+public sealed class PostgresSessionStoreTests(PostgresTestDatabase database) : SessionStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<ISessionStore> CreateStoreAsync()
+    {
+        database.RequireServer();
+        return ValueTask.FromResult<ISessionStore>(new EntityFrameworkSessionStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+    }
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The signing key store conformance suite on SQLite.</summary>
+public sealed class SqliteSigningKeyStoreTests(SqliteTestDatabase database) : SigningKeyStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<ISigningKeyStore> CreateStoreAsync() =>
+        ValueTask.FromResult<ISigningKeyStore>(new EntityFrameworkSigningKeyStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The signing key store conformance suite on PostgreSQL.</summary>
+public sealed class PostgresSigningKeyStoreTests(PostgresTestDatabase database) : SigningKeyStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<ISigningKeyStore> CreateStoreAsync()
+    {
+        database.RequireServer();
+        return ValueTask.FromResult<ISigningKeyStore>(new EntityFrameworkSigningKeyStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+    }
+
+    public void Dispose() => _pool.Dispose();
+}
