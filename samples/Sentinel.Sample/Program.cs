@@ -18,7 +18,9 @@ await SampleSeed.SeedAdminAsync(app.Services, app.Configuration);
 
 app.UseDefaultFiles();
 app.UseStaticFiles();
-app.MapGet("/api/hello", () => TypedResults.Ok(new Hello("Hello from the Sentinel sample.")));
+app.UseSentinelAuth();
+app.MapSentinelAuth("/auth");
+app.MapSampleApi();
 
 await app.RunAsync();
 

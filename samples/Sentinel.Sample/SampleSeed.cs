@@ -2,10 +2,6 @@ using Sentinel.Users;
 
 namespace Sentinel.Sample;
 
-/// <summary>A public greeting.</summary>
-/// <param name="Message">The text.</param>
-public sealed record Hello(string Message);
-
 /// <summary>Seeds an admin account from configuration (Sentinel__Sample__AdminEmail / Sentinel__Sample__AdminPassword).</summary>
 internal static partial class SampleSeed
 {

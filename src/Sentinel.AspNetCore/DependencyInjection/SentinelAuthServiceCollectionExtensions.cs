@@ -1,4 +1,10 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Sentinel;
+using Sentinel.AspNetCore.Authentication;
+using Sentinel.AspNetCore.Hosting;
+using Sentinel.Secrets;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -6,7 +12,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SentinelAuthServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds Sentinel: options (validated when the host starts), users, password hashing, lockout and auditing.
+    /// Adds Sentinel: options (validated when the host starts), users, passwords, lockout, sessions, access and
+    /// refresh tokens, signing keys (protected with ASP.NET Core Data Protection), the <c>Sentinel.Bearer</c>
+    /// authentication scheme (the default scheme unless the host chose another) and the <c>Sentinel.User</c> policy.
     /// Chain a store next: <c>.AddSqliteStores("Data Source=app.db")</c>, <c>.AddPostgreSqlStores(…)</c>,
     /// <c>.AddEntityFrameworkStores&lt;AppDbContext&gt;()</c> or <c>.AddInMemoryStores()</c>.
     /// </summary>
@@ -15,6 +23,25 @@ public static class SentinelAuthServiceCollectionExtensions
     public static SentinelBuilder AddSentinelAuth(this IServiceCollection services, Action<SentinelOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        return services.AddSentinelCore(configure);
+        services.AddDataProtection();
+        services.TryAddSingleton<ISecretProtector, DataProtectionSecretProtector>();
+        var builder = services.AddSentinelCore(configure);
+
+        if (!services.Any(d => d.ServiceType == typeof(SentinelMarker)))
+        {
+            services.AddSingleton<SentinelMarker>();
+            services.AddAuthentication(o => o.DefaultScheme ??= SentinelAuthenticationDefaults.BearerScheme)
+                .AddScheme<SentinelBearerOptions, SentinelBearerHandler>(SentinelAuthenticationDefaults.BearerScheme, null);
+            services.AddAuthorizationBuilder()
+                .AddPolicy(SentinelAuthenticationDefaults.UserPolicy, p => p
+                    .AddAuthenticationSchemes(SentinelAuthenticationDefaults.BearerScheme)
+                    .RequireAuthenticatedUser());
+            services.AddHostedService<SentinelHostedService>();
+        }
+
+        return builder;
     }
+
+    /// <summary>Marks that the once-only registrations (scheme, policy, hosted service) are done.</summary>
+    private sealed class SentinelMarker;
 }

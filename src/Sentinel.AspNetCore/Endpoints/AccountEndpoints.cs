@@ -1,0 +1,123 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Sentinel.AspNetCore.Authentication;
+using Sentinel.AspNetCore.Endpoints.Contracts;
+using Sentinel.AspNetCore.Http;
+using Sentinel.Audit;
+using Sentinel.Sessions;
+using Sentinel.Users;
+
+namespace Sentinel.AspNetCore.Endpoints;
+
+/// <summary>The account: <c>POST /register</c>, <c>GET /me</c>, <c>POST /password</c>, <c>GET /sessions</c>, <c>DELETE /sessions/{id}</c>.</summary>
+internal static class AccountEndpoints
+{
+    public static RouteGroupBuilder MapAccountEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapPost("/register", RegisterAsync)
+            .Accepts<RegisterRequest>("application/json")
+            .Produces<RegisterResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("SentinelRegister")
+            .WithSummary("Creates an account.");
+
+        group.MapGet("/me", MeAsync)
+            .RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy)
+            .Produces<MeResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("SentinelMe")
+            .WithSummary("The signed-in user.");
+
+        group.MapPost("/password", ChangePasswordAsync)
+            .RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy)
+            .Accepts<ChangePasswordRequest>("application/json")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("SentinelChangePassword")
+            .WithSummary("Changes the password; every other session is revoked.");
+
+        group.MapGet("/sessions", ListSessionsAsync)
+            .RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy)
+            .Produces<SessionResponse[]>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("SentinelListSessions")
+            .WithSummary("The user's active sessions, newest first.");
+
+        group.MapDelete("/sessions/{id:guid}", RevokeSessionAsync)
+            .RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy)
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("SentinelRevokeSession")
+            .WithSummary("Revokes one of the user's sessions; its access tokens stop working at once.");
+        return group;
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpContext http, UserService users)
+    {
+        var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.RegisterRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if ((SentinelRequestReader.CheckText("email", body!.Email, 320) ?? SentinelRequestReader.CheckText("password", body.Password, 1024)) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var result = await users.RegisterAsync(body.Email, body.Password, http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        if (!result.TryGetValue(out var user))
+        {
+            return SentinelProblems.ToResult(result.Error!);
+        }
+
+        return TypedResults.Json(new RegisterResponse(user.Id, user.Email, user.CreatedAt), SentinelJsonContext.Default.RegisterResponse,
+            statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> MeAsync(HttpContext http, UserService users)
+    {
+        var user = await users.FindByIdAsync(http.User.UserId(), http.RequestAborted).ConfigureAwait(false);
+        if (user is null)
+        {
+            return SentinelProblems.ToResult(new SentinelError(SentinelErrorCode.NotFound, "The user no longer exists."));
+        }
+
+        return TypedResults.Json(new MeResponse(user.Id, user.Email, user.Roles, false, user.CreatedAt), SentinelJsonContext.Default.MeResponse);
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(HttpContext http, UserService users)
+    {
+        var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.ChangePasswordRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if ((SentinelRequestReader.CheckText("currentPassword", body!.CurrentPassword, 1024) ?? SentinelRequestReader.CheckText("newPassword", body.NewPassword, 1024)) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var result = await users.ChangePasswordAsync(http.User.UserId(), body.CurrentPassword, body.NewPassword, http.User.SessionId(), http.ClientInfo(), http.RequestAborted)
+            .ConfigureAwait(false);
+        return result.Succeeded ? TypedResults.NoContent() : SentinelProblems.ToResult(result.Error!);
+    }
+
+    private static async Task<IResult> ListSessionsAsync(HttpContext http, SessionService sessions)
+    {
+        var current = http.User.SessionId();
+        var list = await sessions.ListAsync(http.User.UserId(), http.RequestAborted).ConfigureAwait(false);
+        var response = list.Select(s => new SessionResponse(s.Id, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.IpAddress, s.UserAgent, s.Id == current)).ToArray();
+        return TypedResults.Json(response, SentinelJsonContext.Default.SessionResponseArray);
+    }
+
+    private static async Task<IResult> RevokeSessionAsync(Guid id, HttpContext http, SessionService sessions)
+    {
+        var result = await sessions.RevokeSessionAsync(http.User.UserId(), id, AuditEventTypes.SessionRevoked, http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        return result.Succeeded ? TypedResults.NoContent() : SentinelProblems.ToResult(result.Error!);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json.Serialization;
+
+namespace Sentinel.AspNetCore.Endpoints.Contracts;
+
+#pragma warning disable CS1591 // Request and response shapes of docs/API.md; the fields are documented there.
+
+public sealed record RegisterRequest
+{
+    public required string Email { get; init; }
+
+    public required string Password { get; init; }
+}
+
+public sealed record RegisterResponse(Guid Id, string Email, DateTimeOffset CreatedAt);
+
+public sealed record LoginRequest
+{
+    public required string Email { get; init; }
+
+    public required string Password { get; init; }
+
+    public string? TwoFactorCode { get; init; }
+
+    public string? TwoFactorRecoveryCode { get; init; }
+}
+
+public sealed record RefreshRequest
+{
+    public required string RefreshToken { get; init; }
+}
+
+public sealed record LogoutRequest
+{
+    public string? RefreshToken { get; init; }
+}
+
+public sealed record ChangePasswordRequest
+{
+    public required string CurrentPassword { get; init; }
+
+    public required string NewPassword { get; init; }
+}
+
+/// <summary>Field names identical to ASP.NET Core Identity's <c>AccessTokenResponse</c>.</summary>
+public sealed record AccessTokenResponse(string TokenType, string AccessToken, long ExpiresIn, string RefreshToken);
+
+public sealed record MeResponse(Guid Id, string Email, IReadOnlyList<string> Roles, bool MfaEnabled, DateTimeOffset CreatedAt);
+
+public sealed record SessionResponse(
+    Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt, string? IpAddress, string? UserAgent, bool Current);
+
+public sealed record JsonWebKeySetResponse(IReadOnlyList<JsonWebKeyResponse> Keys);
+
+public sealed record JsonWebKeyResponse
+{
+    [JsonPropertyName("kty")] public required string Kty { get; init; }
+
+    [JsonPropertyName("use")] public required string Use { get; init; }
+
+    [JsonPropertyName("alg")] public required string Alg { get; init; }
+
+    [JsonPropertyName("kid")] public required string Kid { get; init; }
+
+    [JsonPropertyName("crv"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Crv { get; init; }
+
+    [JsonPropertyName("x"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? X { get; init; }
+
+    [JsonPropertyName("y"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Y { get; init; }
+
+    [JsonPropertyName("n"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? N { get; init; }
+
+    [JsonPropertyName("e"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? E { get; init; }
+}
+
+#pragma warning restore CS1591
+
+/// <summary>Source-generated JSON for every Sentinel request and response (web defaults: camelCase).</summary>
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    AllowTrailingCommas = false,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(RegisterRequest))]
+[JsonSerializable(typeof(RegisterResponse))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(RefreshRequest))]
+[JsonSerializable(typeof(LogoutRequest))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
+[JsonSerializable(typeof(AccessTokenResponse))]
+[JsonSerializable(typeof(MeResponse))]
+[JsonSerializable(typeof(SessionResponse[]))]
+[JsonSerializable(typeof(JsonWebKeySetResponse))]
+public sealed partial class SentinelJsonContext : JsonSerializerContext;

@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Sentinel.AspNetCore.Authentication;
+using Sentinel.AspNetCore.Endpoints.Contracts;
+using Sentinel.AspNetCore.Http;
+using Sentinel.Audit;
+using Sentinel.Sessions;
+using Sentinel.Users;
+
+namespace Sentinel.AspNetCore.Endpoints;
+
+/// <summary>Sign-in, refresh and logout: <c>POST /login</c>, <c>/refresh</c>, <c>/logout</c>, <c>/logout/all</c>.</summary>
+internal static class TokenEndpoints
+{
+    private static readonly string[] PasswordOnly = ["pwd"];
+
+    public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapPost("/login", LoginAsync)
+            .Accepts<LoginRequest>("application/json")
+            .Produces<AccessTokenResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithName("SentinelLogin")
+            .WithSummary("Signs in with email and password; returns an access token and a refresh token.");
+
+        group.MapPost("/refresh", RefreshAsync)
+            .Accepts<RefreshRequest>("application/json")
+            .Produces<AccessTokenResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("SentinelRefresh")
+            .WithSummary("Spends a refresh token and returns the next token pair.");
+
+        group.MapPost("/logout", LogoutAsync)
+            .RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy)
+            .Accepts<LogoutRequest>("application/json")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("SentinelLogout")
+            .WithSummary("Ends the calling session; its access tokens stop working at once.");
+
+        group.MapPost("/logout/all", LogoutAllAsync)
+            .RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy)
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("SentinelLogoutAll")
+            .WithSummary("Ends every session of the user.");
+        return group;
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext http, UserService users, SessionService sessions)
+    {
+        var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.LoginRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if ((SentinelRequestReader.CheckText("email", body!.Email, 320) ?? SentinelRequestReader.CheckText("password", body.Password, 1024)) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var client = http.ClientInfo();
+        var signIn = await users.SignInWithPasswordAsync(body.Email, body.Password, client, http.RequestAborted).ConfigureAwait(false);
+        if (!signIn.TryGetValue(out var user))
+        {
+            return SentinelProblems.ToResult(signIn.Error!);
+        }
+
+        var pair = await sessions.StartAsync(user, PasswordOnly, client, http.RequestAborted).ConfigureAwait(false);
+        return TokenResponse(pair);
+    }
+
+    private static async Task<IResult> RefreshAsync(HttpContext http, SessionService sessions)
+    {
+        var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.RefreshRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var result = await sessions.RefreshAsync(body!.RefreshToken, http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        return result.TryGetValue(out var pair) ? TokenResponse(pair) : SentinelProblems.ToResult(result.Error!);
+    }
+
+    private static async Task<IResult> LogoutAsync(HttpContext http, SessionService sessions)
+    {
+        var (_, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.LogoutRequest, allowEmpty: true).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (http.User.SessionId() is { } sessionId)
+        {
+            await sessions.RevokeSessionAsync(http.User.UserId(), sessionId, AuditEventTypes.Logout, http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> LogoutAllAsync(HttpContext http, SessionService sessions, AuditRecorder audit)
+    {
+        var userId = http.User.UserId();
+        await sessions.RevokeAllAsync(userId, null, "logout_all", http.RequestAborted).ConfigureAwait(false);
+        await audit.RecordAsync(AuditEventTypes.LogoutAll, AuditOutcome.Success, userId, http.ClientInfo(), http.RequestAborted, sessionId: http.User.SessionId()).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    private static JsonHttpResult<AccessTokenResponse> TokenResponse(TokenPair pair) =>
+        TypedResults.Json(
+            new AccessTokenResponse("Bearer", pair.AccessToken, (long)pair.ExpiresIn.TotalSeconds, pair.RefreshToken),
+            SentinelJsonContext.Default.AccessTokenResponse);
+}

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sentinel.Sessions;
+
+namespace Sentinel.AspNetCore.Hosting;
+
+/// <summary>
+/// Loads signing keys and revocations before the host serves requests, then keeps them current: rotates keys on
+/// schedule, reloads revocations made by other instances, and prunes what has expired.
+/// </summary>
+internal sealed partial class SentinelHostedService(IServiceProvider services, TimeProvider time, ILogger<SentinelHostedService> logger) : IHostedService, IDisposable
+{
+    private static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await services.InitializeSentinelAsync(cancellationToken).ConfigureAwait(false);
+        _loop = RunAsync(_stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await Task.WhenAny(_loop, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(Period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                try
+                {
+                    await services.InitializeSentinelAsync(stopping).ConfigureAwait(false);
+                    services.GetRequiredService<RevocationList>().Prune();
+                    var scope = services.CreateAsyncScope();
+                    await using (scope.ConfigureAwait(false))
+                    {
+                        await scope.ServiceProvider.GetRequiredService<ISessionStore>()
+                            .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    MaintenanceFailed(logger, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    [LoggerMessage(2001, LogLevel.Warning, "Sentinel's periodic maintenance (key rotation, revocation reload, pruning) failed; it will retry.")]
+    private static partial void MaintenanceFailed(ILogger logger, Exception exception);
+}

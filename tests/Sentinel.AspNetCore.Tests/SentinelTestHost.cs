@@ -1,0 +1,143 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Sentinel.EntityFramework;
+
+namespace Sentinel.AspNetCore.Tests;
+
+/// <summary>
+/// A real ASP.NET Core host on the test server: Sentinel over a real SQLite file, a fake clock, cheap Argon2id
+/// parameters. What it answers is what a client of docs/API.md sees.
+/// </summary>
+public sealed class SentinelTestHost : IAsyncDisposable
+{
+    public const string Password = "correct horse battery";
+    public static readonly DateTimeOffset Start = new(2026, 11, 28, 14, 40, 3, TimeSpan.Zero);
+
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"sentinel-api-{Guid.NewGuid():N}.db");
+
+    private SentinelTestHost()
+    {
+    }
+
+    public WebApplication App { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public FakeTimeProvider Time { get; } = new(Start);
+
+    public static async Task<SentinelTestHost> StartAsync(Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null)
+    {
+        var host = new SentinelTestHost();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<TimeProvider>(host.Time);
+        builder.Services.AddSentinelAuth(o =>
+        {
+            o.Tokens.Issuer = "https://api.example.test";
+            o.Passwords.Argon2MemoryKiB = 64;
+            o.Passwords.Argon2Iterations = 1;
+            configure?.Invoke(o);
+        }).AddSqliteStores($"Data Source={host._path}");
+
+        var app = builder.Build();
+        app.UseSentinelAuth();
+        app.MapSentinelAuth("/auth");
+        app.MapGet("/protected", () => TypedResults.Ok("ok")).RequireAuthorization();
+        map?.Invoke(app);
+        await app.Services.MigrateSentinelDatabaseAsync();
+        await app.StartAsync();
+        host.App = app;
+        host.Client = app.GetTestClient();
+        return host;
+    }
+
+    public static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
+
+    public async Task<string> RegisterAsync(string? email = null, string password = Password)
+    {
+        email ??= NewEmail();
+        var response = await Client.PostAsJsonAsync("/auth/register", new { email, password });
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return email;
+    }
+
+    public async Task<Tokens> LoginAsync(string email, string password = Password, string? userAgent = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/login") { Content = JsonContent.Create(new { email, password }) };
+        if (userAgent is not null)
+        {
+            request.Headers.UserAgent.ParseAdd(userAgent);
+        }
+
+        var response = await Client.SendAsync(request);
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<Tokens>())!;
+    }
+
+    public async Task<(string Email, Tokens Tokens)> SignUpAndLoginAsync()
+    {
+        var email = await RegisterAsync();
+        return (email, await LoginAsync(email));
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? accessToken, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return Client.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path, string? accessToken) => SendAsync(HttpMethod.Get, path, accessToken);
+
+    public Task<HttpResponseMessage> PostAsync(string path, object? body, string? accessToken = null) => SendAsync(HttpMethod.Post, path, accessToken, body);
+
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        File.Delete(_path);
+    }
+
+    public sealed record Tokens(string TokenType, string AccessToken, long ExpiresIn, string RefreshToken);
+}
+
+/// <summary>Reads problem details the way a client would.</summary>
+public static class ProblemAssertions
+{
+    public static async Task<JsonElement> ShouldBeProblemAsync(this HttpResponseMessage response, int status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        ((int)response.StatusCode).Should().Be(status, text);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var json = JsonDocument.Parse(text).RootElement;
+        json.GetProperty("status").GetInt32().Should().Be(status);
+        json.GetProperty("title").GetString().Should().NotBeNullOrEmpty();
+        json.GetProperty("detail").GetString().Should().NotBeNullOrEmpty();
+        json.GetProperty("code").GetString().Should().Be(code);
+        return json;
+    }
+}
