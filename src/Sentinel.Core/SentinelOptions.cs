@@ -1,3 +1,4 @@
+using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Tokens;
 using Sentinel.Users;
@@ -15,4 +16,7 @@ public sealed class SentinelOptions
 
     /// <summary>Access tokens, refresh tokens, sessions and signing keys.</summary>
     public TokenOptions Tokens { get; } = new();
+
+    /// <summary>TOTP two-factor and MFA sign-in.</summary>
+    public MfaOptions Mfa { get; } = new();
 }

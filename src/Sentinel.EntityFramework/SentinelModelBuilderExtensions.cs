@@ -1,4 +1,5 @@
 using Sentinel.EntityFramework;
+using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
 using Sentinel.EntityFramework.Users;
@@ -20,6 +21,9 @@ public static class SentinelModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new SentinelSessionConfiguration());
         modelBuilder.ApplyConfiguration(new RefreshTokenConfiguration());
         modelBuilder.ApplyConfiguration(new SigningKeyConfiguration());
+        modelBuilder.ApplyConfiguration(new MfaRegistrationConfiguration());
+        modelBuilder.ApplyConfiguration(new RecoveryCodeConfiguration());
+        modelBuilder.ApplyConfiguration(new MfaChallengeConfiguration());
 
         var converter = new UtcTicksConverter();
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => e.GetTableName()?.StartsWith("sentinel_", StringComparison.Ordinal) == true))

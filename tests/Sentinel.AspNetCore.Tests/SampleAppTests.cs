@@ -44,6 +44,39 @@ public sealed class SampleAppTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RegisterLoginAndCallTheDemoApi_AsANewUserWould()
+    {
+        var client = _factory.CreateClient();
+        (await client.PostAsJsonAsync("/auth/register", new { email = "new.user@example.com", password = "a fine long passphrase" }, Ct))
+            .StatusCode.Should().Be(HttpStatusCode.Created);
+        var login = await client.PostAsJsonAsync("/auth/login", new { email = "new.user@example.com", password = "a fine long passphrase" }, Ct);
+        login.StatusCode.Should().Be(HttpStatusCode.OK);
+        var tokens = await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        var accessToken = tokens.GetProperty("accessToken").GetString();
+
+        (await client.GetAsync("/api/profile", Ct)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        (await client.GetAsync("/api/profile", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await client.GetAsync("/api/reports", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await client.PostAsJsonAsync("/api/reports", new { id = 3, title = "New" }, Ct)).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await client.GetAsync("/.well-known/jwks.json", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task SeededAdmin_CanSignInAndSeesTheAdminRole()
+    {
+        var client = _factory.CreateClient();
+        var login = await client.PostAsJsonAsync("/auth/login", new { email = "admin@example.com", password = "sample owner passphrase" }, Ct);
+        var accessToken = (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+
+        var meResponse = await client.GetAsync("/auth/me", Ct);
+        meResponse.StatusCode.Should().Be(HttpStatusCode.OK, login.StatusCode + " " + accessToken + " " + meResponse.Headers.WwwAuthenticate + await meResponse.Content.ReadAsStringAsync(Ct));
+        var me = await meResponse.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).Should().Contain("admin");
+    }
+
+    [Fact]
     public async Task HomePage_IsServed()
     {
         var response = await _factory.CreateClient().GetAsync("/", Ct);

@@ -14,6 +14,7 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
     private static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
+    private int _disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -23,7 +24,12 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        // A host may be stopped again after its services were disposed (WebApplicationFactory does): be idempotent.
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
         if (_loop is not null)
         {
             await Task.WhenAny(_loop, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
@@ -59,7 +65,14 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
+    }
 
     [LoggerMessage(2001, LogLevel.Warning, "Sentinel's periodic maintenance (key rotation, revocation reload, pruning) failed; it will retry.")]
     private static partial void MaintenanceFailed(ILogger logger, Exception exception);

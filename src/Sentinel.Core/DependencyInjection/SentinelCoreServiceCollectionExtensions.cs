@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sentinel;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
+using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Secrets;
 using Sentinel.Sessions;
@@ -44,16 +45,19 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<RevocationList>();
         services.TryAddSingleton<AccessTokenService>();
         services.TryAddScoped<SessionService>();
+        services.TryAddSingleton<MfaTokenService>();
+        services.TryAddScoped<MfaService>();
         return new SentinelBuilder(services);
     }
 
-    /// <summary>Keeps users, sessions and signing keys in process memory: for tests, demos and single-process prototypes.</summary>
+    /// <summary>Keeps users, sessions, signing keys and two-factor state in process memory: for tests, demos and single-process prototypes.</summary>
     public static SentinelBuilder AddInMemoryStores(this SentinelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton<IUserStore, InMemoryUserStore>();
         builder.Services.TryAddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.TryAddSingleton<ISigningKeyStore, InMemorySigningKeyStore>();
+        builder.Services.TryAddSingleton<IMfaStore, InMemoryMfaStore>();
         return builder;
     }
 }

@@ -206,7 +206,23 @@ public sealed class AccessTokenService
         }
 
         var nbf = jwt.TryGetPayloadValue<long>("nbf", out var notBefore) ? notBefore : iat;
-        var claims = new List<Claim>(jwt.Claims);
+        // One pass over the payload: this runs once per token string (the cache serves the rest).
+        var claims = new List<Claim>(16);
+        List<string>? roles = null;
+        var amr = new List<string>(2);
+        foreach (var claim in jwt.Claims)
+        {
+            claims.Add(claim);
+            if (claim.Type == "role")
+            {
+                (roles ??= []).Add(claim.Value);
+            }
+            else if (claim.Type == "amr")
+            {
+                amr.Add(claim.Value);
+            }
+        }
+
         validated = new ValidatedAccessToken(
             userId,
             sessionId,
@@ -215,8 +231,8 @@ public sealed class AccessTokenService
             DateTimeOffset.FromUnixTimeSeconds(iat),
             DateTimeOffset.FromUnixTimeSeconds(nbf),
             DateTimeOffset.FromUnixTimeSeconds(exp),
-            claims.Where(c => c.Type == "role").Select(c => c.Value).ToArray(),
-            claims.Where(c => c.Type == "amr").Select(c => c.Value).ToArray(),
+            (IReadOnlyList<string>?)roles ?? [],
+            amr,
             claims);
         return true;
     }

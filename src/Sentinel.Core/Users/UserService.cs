@@ -107,7 +107,8 @@ public sealed class UserService
             PasswordHash = _hasher.Hash(password!),
             CreatedAt = now,
             UpdatedAt = now,
-            SecurityValidAfter = now,
+            // Whole seconds: token iat is in whole seconds, and a token issued later in this second must pass.
+            SecurityValidAfter = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()),
         };
 
         if (await _store.CreateAsync(user, cancellationToken).ConfigureAwait(false) != StoreWriteResult.Success)
@@ -155,7 +156,7 @@ public sealed class UserService
         var verification = _hasher.Verify(user.PasswordHash, password);
         if (verification == PasswordVerification.Failed)
         {
-            return await RecordFailedPasswordAsync(user.Id, client, cancellationToken).ConfigureAwait(false);
+            return await RecordFailedSignInAsync(user.Id, AuditEventTypes.LoginFailed, "wrong_password", client, cancellationToken).ConfigureAwait(false);
         }
 
         if (user.IsDisabled)
@@ -216,11 +217,12 @@ public sealed class UserService
     }
 
     /// <summary>
-    /// Counts a failed credential check (a wrong password or, later, a wrong MFA code) toward the lockout.
-    /// Returns <see cref="SentinelErrorCode.InvalidCredentials"/>, or <see cref="SentinelErrorCode.LockedOut"/>
-    /// when this failure locked the account.
+    /// Counts a failed credential check (a wrong password or a wrong MFA code) toward the lockout and audits it as
+    /// <paramref name="auditType"/>. Returns <see cref="SentinelErrorCode.InvalidCredentials"/>, or
+    /// <see cref="SentinelErrorCode.LockedOut"/> when this failure locked the account (SECURITY P4, M5).
     /// </summary>
-    internal async Task<SentinelResult<SentinelUser>> RecordFailedPasswordAsync(Guid userId, ClientInfo? client, CancellationToken cancellationToken)
+    internal async Task<SentinelResult<SentinelUser>> RecordFailedSignInAsync(
+        Guid userId, string auditType, string reason, ClientInfo? client, CancellationToken cancellationToken)
     {
         DateTimeOffset? lockedUntil = null;
         await UpdateAsync(userId, fresh =>
@@ -232,8 +234,8 @@ public sealed class UserService
         }, cancellationToken).ConfigureAwait(false);
 
         _metrics.LoginAttempt(lockedUntil is null ? SignInOutcome.InvalidCredentials : SignInOutcome.LockedOut);
-        Log.SignInFailed(_logger, "wrong_password", userId);
-        await _audit.RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, userId, client, cancellationToken, "wrong_password").ConfigureAwait(false);
+        Log.SignInFailed(_logger, reason, userId);
+        await _audit.RecordAsync(auditType, AuditOutcome.Failure, userId, client, cancellationToken, reason).ConfigureAwait(false);
         if (lockedUntil is not { } end)
         {
             return InvalidCredentials();
@@ -244,6 +246,39 @@ public sealed class UserService
         return LockedOut(end - _time.GetUtcNow());
     }
 
+    /// <summary>When the account is locked now, the error to return (with when to retry); otherwise null.</summary>
+    internal SentinelError? LockoutError(SentinelUser user) =>
+        AccountLockout.IsLockedOut(user, _time.GetUtcNow(), out var retryAfter) ? LockedOut(retryAfter) : null;
+
+    /// <summary>
+    /// Checks a signed-in user's password again (for sensitive changes). A wrong one counts toward the lockout.
+    /// Fails with <see cref="SentinelErrorCode.InvalidCredentials"/> or <see cref="SentinelErrorCode.LockedOut"/>.
+    /// </summary>
+    public async Task<SentinelResult<SentinelUser>> CheckPasswordAsync(
+        Guid userId, string? password, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var user = await _store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (user is null || user.IsDisabled)
+        {
+            return new SentinelError(SentinelErrorCode.InvalidCredentials, "The password is not correct.");
+        }
+
+        if (LockoutError(user) is { } locked)
+        {
+            return locked;
+        }
+
+        if (_hasher.Verify(user.PasswordHash, password ?? "") == PasswordVerification.Failed)
+        {
+            var failed = await RecordFailedSignInAsync(userId, AuditEventTypes.LoginFailed, "wrong_password", client, cancellationToken).ConfigureAwait(false);
+            return failed.Error!.Code == SentinelErrorCode.LockedOut
+                ? failed
+                : new SentinelError(SentinelErrorCode.InvalidCredentials, "The password is not correct.");
+        }
+
+        return SentinelResult.Success(user);
+    }
+
     /// <summary>
     /// Changes a password after checking the current one and revokes every other session of the user, whose
     /// access tokens stop working at once (SECURITY P5, T8). A wrong current password counts toward the lockout. Fails with <see cref="SentinelErrorCode.InvalidCredentials"/>, <see cref="SentinelErrorCode.LockedOut"/>
@@ -252,23 +287,10 @@ public sealed class UserService
     public async Task<SentinelResult<SentinelUser>> ChangePasswordAsync(
         Guid userId, string? currentPassword, string? newPassword, Guid? currentSessionId = null, ClientInfo? client = null, CancellationToken cancellationToken = default)
     {
-        var user = await _store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
-        if (user is null || user.IsDisabled)
+        var check = await CheckPasswordAsync(userId, currentPassword, client, cancellationToken).ConfigureAwait(false);
+        if (!check.TryGetValue(out var user))
         {
-            return new SentinelError(SentinelErrorCode.InvalidCredentials, "The current password is not correct.");
-        }
-
-        if (AccountLockout.IsLockedOut(user, _time.GetUtcNow(), out var retryAfter))
-        {
-            return LockedOut(retryAfter);
-        }
-
-        if (_hasher.Verify(user.PasswordHash, currentPassword ?? "") == PasswordVerification.Failed)
-        {
-            var failed = await RecordFailedPasswordAsync(userId, client, cancellationToken).ConfigureAwait(false);
-            return failed.Error!.Code == SentinelErrorCode.LockedOut
-                ? failed
-                : new SentinelError(SentinelErrorCode.InvalidCredentials, "The current password is not correct.");
+            return check;
         }
 
         var reasons = _policy.Validate(newPassword, user.Email);

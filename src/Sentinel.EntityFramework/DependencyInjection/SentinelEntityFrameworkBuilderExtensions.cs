@@ -1,9 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sentinel.EntityFramework;
+using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
 using Sentinel.EntityFramework.Users;
+using Sentinel.Mfa;
 using Sentinel.Sessions;
 using Sentinel.Tokens;
 using Sentinel.Users;
@@ -23,6 +25,7 @@ public static class SentinelEntityFrameworkBuilderExtensions
         builder.Services.TryAddScoped<IUserStore, EntityFrameworkUserStore<TContext>>();
         builder.Services.TryAddScoped<ISessionStore, EntityFrameworkSessionStore<TContext>>();
         builder.Services.TryAddScoped<ISigningKeyStore, EntityFrameworkSigningKeyStore<TContext>>();
+        builder.Services.TryAddScoped<IMfaStore, EntityFrameworkMfaStore<TContext>>();
         return builder;
     }
 

@@ -84,6 +84,35 @@ public sealed class SessionServiceTests
     }
 
     [Fact]
+    public async Task SignInWithinTheSecondOfRegistration_AfterRevocationsWereLoaded_IsValid()
+    {
+        // Token iat has whole seconds; a user's "valid after" must not refuse a token issued after it in the same second.
+        using var s = new TestServices();
+        s.Time.Advance(TimeSpan.FromMilliseconds(300));
+        var user = await s.RegisterAsync();
+        await s.Get<IServiceProvider>().InitializeSentinelAsync(Ct);
+        s.Time.Advance(TimeSpan.FromMilliseconds(400));
+
+        var pair = await s.Get<SessionService>().StartAsync(user, ["pwd"], null, Ct);
+
+        (await s.Get<AccessTokenService>().ValidateAsync(pair.AccessToken, Ct)).Succeeded.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task DisableWithinTheSecondOfIssue_StillRevokesTheToken()
+    {
+        using var s = new TestServices();
+        var user = await s.RegisterAsync();
+        s.Time.Advance(TimeSpan.FromMilliseconds(200));
+        var pair = await s.Get<SessionService>().StartAsync(user, ["pwd"], null, Ct);
+        s.Time.Advance(TimeSpan.FromMilliseconds(300));
+
+        await s.Users.SetDisabledAsync(user.Id, true, Ct);
+
+        (await s.Get<AccessTokenService>().ValidateAsync(pair.AccessToken, Ct)).Failure.Should().Be(AccessTokenFailure.Revoked);
+    }
+
+    [Fact]
     public async Task ValidatedTokenCache_StillChecksRevocationAndExpiry()
     {
         using var s = new TestServices();
