@@ -102,3 +102,28 @@ public sealed class PostgresSigningKeyStoreTests(PostgresTestDatabase database) 
 
     public void Dispose() => _pool.Dispose();
 }
+
+/// <summary>The MFA store conformance suite on SQLite.</summary>
+public sealed class SqliteMfaStoreTests(SqliteTestDatabase database) : MfaStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.Mfa.IMfaStore> CreateStoreAsync() =>
+        ValueTask.FromResult<Sentinel.Mfa.IMfaStore>(new Sentinel.EntityFramework.Mfa.EntityFrameworkMfaStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The MFA store conformance suite on PostgreSQL.</summary>
+public sealed class PostgresMfaStoreTests(PostgresTestDatabase database) : MfaStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.Mfa.IMfaStore> CreateStoreAsync()
+    {
+        database.RequireServer();
+        return ValueTask.FromResult<Sentinel.Mfa.IMfaStore>(new Sentinel.EntityFramework.Mfa.EntityFrameworkMfaStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+    }
+
+    public void Dispose() => _pool.Dispose();
+}

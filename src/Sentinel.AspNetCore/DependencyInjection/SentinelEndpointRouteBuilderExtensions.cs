@@ -17,17 +17,22 @@ public static class SentinelEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(prefix).WithTags("Sentinel");
         group.MapAccountEndpoints();
         group.MapTokenEndpoints();
+        group.MapMfaEndpoints();
         endpoints.MapSentinelJwks();
         return group;
     }
 
-    /// <summary>Maps only sign-in, refresh and logout under <paramref name="prefix"/>.</summary>
+    /// <summary>Maps only sign-in (with its MFA step), refresh and logout under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelTokens(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
         endpoints.MapGroup(prefix).WithTags("Sentinel").MapTokenEndpoints();
 
     /// <summary>Maps only register, me, password and sessions under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelAccount(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
         endpoints.MapGroup(prefix).WithTags("Sentinel").MapAccountEndpoints();
+
+    /// <summary>Maps only the two-factor endpoints (<c>/mfa/…</c>) under <paramref name="prefix"/>.</summary>
+    public static RouteGroupBuilder MapSentinelMfa(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
+        endpoints.MapGroup(prefix).WithTags("Sentinel").MapMfaEndpoints();
 
     /// <summary>Maps <c>GET /.well-known/jwks.json</c>.</summary>
     public static IEndpointConventionBuilder MapSentinelJwks(this IEndpointRouteBuilder endpoints) =>

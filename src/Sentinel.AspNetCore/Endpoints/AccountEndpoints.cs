@@ -5,6 +5,7 @@ using Sentinel.AspNetCore.Authentication;
 using Sentinel.AspNetCore.Endpoints.Contracts;
 using Sentinel.AspNetCore.Http;
 using Sentinel.Audit;
+using Sentinel.Mfa;
 using Sentinel.Sessions;
 using Sentinel.Users;
 
@@ -78,7 +79,7 @@ internal static class AccountEndpoints
             statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> MeAsync(HttpContext http, UserService users)
+    private static async Task<IResult> MeAsync(HttpContext http, UserService users, MfaService mfa)
     {
         var user = await users.FindByIdAsync(http.User.UserId(), http.RequestAborted).ConfigureAwait(false);
         if (user is null)
@@ -86,7 +87,8 @@ internal static class AccountEndpoints
             return SentinelProblems.ToResult(new SentinelError(SentinelErrorCode.NotFound, "The user no longer exists."));
         }
 
-        return TypedResults.Json(new MeResponse(user.Id, user.Email, user.Roles, false, user.CreatedAt), SentinelJsonContext.Default.MeResponse);
+        var mfaEnabled = await mfa.IsEnabledAsync(user.Id, http.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(new MeResponse(user.Id, user.Email, user.Roles, mfaEnabled, user.CreatedAt), SentinelJsonContext.Default.MeResponse);
     }
 
     private static async Task<IResult> ChangePasswordAsync(HttpContext http, UserService users)

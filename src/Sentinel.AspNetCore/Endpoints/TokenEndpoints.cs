@@ -6,6 +6,7 @@ using Sentinel.AspNetCore.Authentication;
 using Sentinel.AspNetCore.Endpoints.Contracts;
 using Sentinel.AspNetCore.Http;
 using Sentinel.Audit;
+using Sentinel.Mfa;
 using Sentinel.Sessions;
 using Sentinel.Users;
 
@@ -26,6 +27,14 @@ internal static class TokenEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("SentinelLogin")
             .WithSummary("Signs in with email and password; returns an access token and a refresh token.");
+
+        group.MapPost("/login/mfa", LoginMfaAsync)
+            .Accepts<LoginMfaRequest>("application/json")
+            .Produces<AccessTokenResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithName("SentinelLoginMfa")
+            .WithSummary("Completes an MFA sign-in with the challenge token and a TOTP or recovery code.");
 
         group.MapPost("/refresh", RefreshAsync)
             .Accepts<RefreshRequest>("application/json")
@@ -51,7 +60,7 @@ internal static class TokenEndpoints
         return group;
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, UserService users, SessionService sessions)
+    private static async Task<IResult> LoginAsync(HttpContext http, UserService users, SessionService sessions, MfaService mfa)
     {
         var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.LoginRequest).ConfigureAwait(false);
         if (error is not null)
@@ -71,7 +80,44 @@ internal static class TokenEndpoints
             return SentinelProblems.ToResult(signIn.Error!);
         }
 
-        var pair = await sessions.StartAsync(user, PasswordOnly, client, http.RequestAborted).ConfigureAwait(false);
+        IReadOnlyList<string> methods = PasswordOnly;
+        if (await mfa.IsEnabledAsync(user.Id, http.RequestAborted).ConfigureAwait(false))
+        {
+            if (string.IsNullOrEmpty(body.TwoFactorCode) && string.IsNullOrEmpty(body.TwoFactorRecoveryCode))
+            {
+                return SentinelProblems.MfaRequired(await mfa.IssueChallengeAsync(user, client, http.RequestAborted).ConfigureAwait(false));
+            }
+
+            // The one-step form, as ASP.NET Core Identity's /login takes it.
+            var second = await mfa.CompleteSignInAsync(user, body.TwoFactorCode, body.TwoFactorRecoveryCode, client, http.RequestAborted).ConfigureAwait(false);
+            if (!second.TryGetValue(out var secondMethods))
+            {
+                return SentinelProblems.ToResult(second.Error!);
+            }
+
+            methods = secondMethods;
+        }
+
+        var pair = await sessions.StartAsync(user, methods, client, http.RequestAborted).ConfigureAwait(false);
+        return TokenResponse(pair);
+    }
+
+    private static async Task<IResult> LoginMfaAsync(HttpContext http, SessionService sessions, MfaService mfa)
+    {
+        var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.LoginMfaRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var client = http.ClientInfo();
+        var redeemed = await mfa.RedeemChallengeAsync(body!.MfaToken, body.Code, body.RecoveryCode, client, http.RequestAborted).ConfigureAwait(false);
+        if (!redeemed.TryGetValue(out var signedIn))
+        {
+            return SentinelProblems.ToResult(redeemed.Error!);
+        }
+
+        var pair = await sessions.StartAsync(signedIn.User, signedIn.Methods, client, http.RequestAborted).ConfigureAwait(false);
         return TokenResponse(pair);
     }
 

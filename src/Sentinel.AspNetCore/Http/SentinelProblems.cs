@@ -42,6 +42,13 @@ public static class SentinelProblems
         return new ProblemResult(StatusOf(error.Code), error.Code, error.Message, error.Errors, error.RetryAfter);
     }
 
+    /// <summary>
+    /// 401 <c>mfa_required</c> with <c>detail: "RequiresTwoFactor"</c> (as ASP.NET Core Identity's <c>/login</c>
+    /// answers) and the challenge token in the <c>mfaToken</c> extension.
+    /// </summary>
+    public static IResult MfaRequired(string mfaToken) =>
+        new ProblemResult(StatusCodes.Status401Unauthorized, SentinelErrorCode.MfaRequired, "RequiresTwoFactor", null, null, mfaToken);
+
     /// <summary>Writes a problem details response directly (authentication handlers, middleware).</summary>
     public static Task WriteAsync(HttpContext context, int status, SentinelErrorCode code, string detail, TimeSpan? retryAfter = null) =>
         new ProblemResult(status, code, detail, null, retryAfter).ExecuteAsync(context);
@@ -58,7 +65,8 @@ public static class SentinelProblems
         _ => "Error",
     };
 
-    private sealed class ProblemResult(int status, SentinelErrorCode code, string detail, IReadOnlyDictionary<string, string[]>? errors, TimeSpan? retryAfter) : IResult
+    private sealed class ProblemResult(
+        int status, SentinelErrorCode code, string detail, IReadOnlyDictionary<string, string[]>? errors, TimeSpan? retryAfter, string? mfaToken = null) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -74,6 +82,11 @@ public static class SentinelProblems
             if (errors is not null)
             {
                 problem.Extensions["errors"] = errors;
+            }
+
+            if (mfaToken is not null)
+            {
+                problem.Extensions["mfaToken"] = mfaToken;
             }
 
             if (retryAfter is { } wait)

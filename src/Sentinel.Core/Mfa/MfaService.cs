@@ -199,6 +199,7 @@ public sealed class MfaService
             return counted.Error!.Code == SentinelErrorCode.LockedOut ? counted.Error : InvalidCode();
         }
 
+        await _userService.RecordSuccessfulSignInAsync(user.Id, cancellationToken).ConfigureAwait(false);
         await _audit.RecordAsync(AuditEventTypes.MfaSucceeded, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
         return SentinelResult.Success(methods);
     }

@@ -206,23 +206,6 @@ public sealed class AccessTokenService
         }
 
         var nbf = jwt.TryGetPayloadValue<long>("nbf", out var notBefore) ? notBefore : iat;
-        // One pass over the payload: this runs once per token string (the cache serves the rest).
-        var claims = new List<Claim>(16);
-        List<string>? roles = null;
-        var amr = new List<string>(2);
-        foreach (var claim in jwt.Claims)
-        {
-            claims.Add(claim);
-            if (claim.Type == "role")
-            {
-                (roles ??= []).Add(claim.Value);
-            }
-            else if (claim.Type == "amr")
-            {
-                amr.Add(claim.Value);
-            }
-        }
-
         validated = new ValidatedAccessToken(
             userId,
             sessionId,
@@ -231,9 +214,7 @@ public sealed class AccessTokenService
             DateTimeOffset.FromUnixTimeSeconds(iat),
             DateTimeOffset.FromUnixTimeSeconds(nbf),
             DateTimeOffset.FromUnixTimeSeconds(exp),
-            (IReadOnlyList<string>?)roles ?? [],
-            amr,
-            claims);
+            jwt);
         return true;
     }
 
@@ -246,28 +227,59 @@ public sealed class AccessTokenService
 /// <param name="Lifetime">How long it lives (<c>expiresIn</c>).</param>
 public sealed record IssuedAccessToken(string Token, DateTimeOffset ExpiresAt, TimeSpan Lifetime);
 
-/// <summary>What a valid access token says.</summary>
-/// <param name="UserId">The <c>sub</c>.</param>
-/// <param name="SessionId">The <c>sid</c>.</param>
-/// <param name="ClientId">The <c>client_id</c>.</param>
-/// <param name="TokenId">The <c>jti</c>.</param>
-/// <param name="IssuedAt">The <c>iat</c>.</param>
-/// <param name="NotBefore">The <c>nbf</c> (or <c>iat</c>).</param>
-/// <param name="ExpiresAt">The <c>exp</c>.</param>
-/// <param name="Roles">The <c>role</c> values.</param>
-/// <param name="AuthenticationMethods">The <c>amr</c> values.</param>
-/// <param name="Claims">Every claim of the payload, unmapped.</param>
-public sealed record ValidatedAccessToken(
-    Guid UserId,
-    Guid SessionId,
-    string ClientId,
-    string TokenId,
-    DateTimeOffset IssuedAt,
-    DateTimeOffset NotBefore,
-    DateTimeOffset ExpiresAt,
-    IReadOnlyList<string> Roles,
-    IReadOnlyList<string> AuthenticationMethods,
-    IReadOnlyList<Claim> Claims);
+/// <summary>What a valid access token says. The claim lists are built on first use (most requests need none).</summary>
+public sealed class ValidatedAccessToken
+{
+    private readonly JsonWebToken _jwt;
+    private IReadOnlyList<Claim>? _claims;
+    private IReadOnlyList<string>? _roles;
+    private IReadOnlyList<string>? _methods;
+
+    internal ValidatedAccessToken(
+        Guid userId, Guid sessionId, string clientId, string tokenId, DateTimeOffset issuedAt, DateTimeOffset notBefore, DateTimeOffset expiresAt, JsonWebToken jwt)
+    {
+        UserId = userId;
+        SessionId = sessionId;
+        ClientId = clientId;
+        TokenId = tokenId;
+        IssuedAt = issuedAt;
+        NotBefore = notBefore;
+        ExpiresAt = expiresAt;
+        _jwt = jwt;
+    }
+
+    /// <summary>The <c>sub</c>.</summary>
+    public Guid UserId { get; }
+
+    /// <summary>The <c>sid</c>.</summary>
+    public Guid SessionId { get; }
+
+    /// <summary>The <c>client_id</c>.</summary>
+    public string ClientId { get; }
+
+    /// <summary>The <c>jti</c>.</summary>
+    public string TokenId { get; }
+
+    /// <summary>The <c>iat</c>.</summary>
+    public DateTimeOffset IssuedAt { get; }
+
+    /// <summary>The <c>nbf</c> (or <c>iat</c>).</summary>
+    public DateTimeOffset NotBefore { get; }
+
+    /// <summary>The <c>exp</c>.</summary>
+    public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>Every claim of the payload, unmapped.</summary>
+    public IReadOnlyList<Claim> Claims => _claims ??= [.. _jwt.Claims];
+
+    /// <summary>The <c>role</c> values.</summary>
+    public IReadOnlyList<string> Roles => _roles ??= ValuesOf("role");
+
+    /// <summary>The <c>amr</c> values.</summary>
+    public IReadOnlyList<string> AuthenticationMethods => _methods ??= ValuesOf("amr");
+
+    private string[] ValuesOf(string type) => Claims.Where(c => c.Type == type).Select(c => c.Value).ToArray();
+}
 
 /// <summary>Why an access token was refused.</summary>
 public enum AccessTokenFailure

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
+using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Sessions;
 
@@ -18,6 +19,7 @@ public sealed class UserService
     private const int MaxRoleLength = 64;
 
     private readonly IUserStore _store;
+    private readonly IMfaStore _mfa;
     private readonly SessionService _sessions;
     private readonly RevocationList _revocations;
     private readonly IPasswordHasher _hasher;
@@ -32,6 +34,7 @@ public sealed class UserService
     /// <summary>Creates the service; normally resolved from DI.</summary>
     public UserService(
         IUserStore store,
+        IMfaStore mfa,
         SessionService sessions,
         RevocationList revocations,
         IPasswordHasher hasher,
@@ -44,6 +47,7 @@ public sealed class UserService
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _mfa = mfa;
         _sessions = sessions;
         _revocations = revocations;
         _hasher = hasher;
@@ -166,11 +170,15 @@ public sealed class UserService
 
         var storedHash = user.PasswordHash;
         var upgradedHash = verification == PasswordVerification.SuccessRehashNeeded ? _hasher.Hash(password) : null;
-        if (upgradedHash is not null || user.AccessFailedCount > 0 || user.LockoutCount > 0 || user.LockoutEnd is not null)
+        // With MFA on, the password alone is half a sign-in: the failure count is reset only after the code
+        // (otherwise a password holder could try codes forever, SECURITY M5).
+        var resetLockout = (await _mfa.FindAsync(user.Id, cancellationToken).ConfigureAwait(false))?.IsEnabled != true;
+        var hasFailures = user.AccessFailedCount > 0 || user.LockoutCount > 0 || user.LockoutEnd is not null;
+        if (upgradedHash is not null || (resetLockout && hasFailures))
         {
             var updated = await UpdateAsync(user.Id, fresh =>
             {
-                var changed = AccountLockout.Reset(fresh);
+                var changed = resetLockout && AccountLockout.Reset(fresh);
                 // Only upgrade the hash we verified: a concurrent password change wins.
                 if (upgradedHash is not null && string.Equals(fresh.PasswordHash, storedHash, StringComparison.Ordinal))
                 {
@@ -245,6 +253,18 @@ public sealed class UserService
         await _audit.RecordAsync(AuditEventTypes.LoginLockedOut, AuditOutcome.Failure, userId, client, cancellationToken, "too_many_failures").ConfigureAwait(false);
         return LockedOut(end - _time.GetUtcNow());
     }
+
+    /// <summary>Clears the failure count after a complete sign-in (password and second factor).</summary>
+    internal async Task RecordSuccessfulSignInAsync(Guid userId, CancellationToken cancellationToken) =>
+        await UpdateAsync(userId, fresh =>
+        {
+            if (AccountLockout.Reset(fresh))
+            {
+                fresh.UpdatedAt = _time.GetUtcNow();
+            }
+
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>When the account is locked now, the error to return (with when to retry); otherwise null.</summary>
     internal SentinelError? LockoutError(SentinelUser user) =>

@@ -20,3 +20,11 @@ public sealed class InMemorySigningKeyStoreTests : SigningKeyStoreSpecification
 
     protected override ValueTask<ISigningKeyStore> CreateStoreAsync() => ValueTask.FromResult<ISigningKeyStore>(_store);
 }
+
+/// <summary>The MFA store conformance suite against the in-memory store.</summary>
+public sealed class InMemoryMfaStoreTests : MfaStoreSpecification
+{
+    private readonly InMemoryMfaStore _store = new();
+
+    protected override ValueTask<Sentinel.Mfa.IMfaStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.Mfa.IMfaStore>(_store);
+}

@@ -72,6 +72,35 @@ public sealed record JsonWebKeyResponse
     [JsonPropertyName("e"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? E { get; init; }
 }
 
+public sealed record LoginMfaRequest
+{
+    public required string MfaToken { get; init; }
+
+    public string? Code { get; init; }
+
+    public string? RecoveryCode { get; init; }
+}
+
+public sealed record MfaStatusResponse(bool Enabled, bool PendingSetup, int RecoveryCodesLeft);
+
+public sealed record TotpSetupResponse(string SharedKey, string OtpauthUri, string QrCodePng);
+
+public sealed record MfaCodeRequest
+{
+    public required string Code { get; init; }
+}
+
+public sealed record MfaDisableRequest
+{
+    public string? Code { get; init; }
+
+    public string? RecoveryCode { get; init; }
+
+    public required string Password { get; init; }
+}
+
+public sealed record RecoveryCodesResponse(IReadOnlyList<string> RecoveryCodes);
+
 #pragma warning restore CS1591
 
 /// <summary>Source-generated JSON for every Sentinel request and response (web defaults: camelCase).</summary>
@@ -90,4 +119,10 @@ public sealed record JsonWebKeyResponse
 [JsonSerializable(typeof(MeResponse))]
 [JsonSerializable(typeof(SessionResponse[]))]
 [JsonSerializable(typeof(JsonWebKeySetResponse))]
+[JsonSerializable(typeof(LoginMfaRequest))]
+[JsonSerializable(typeof(MfaStatusResponse))]
+[JsonSerializable(typeof(TotpSetupResponse))]
+[JsonSerializable(typeof(MfaCodeRequest))]
+[JsonSerializable(typeof(MfaDisableRequest))]
+[JsonSerializable(typeof(RecoveryCodesResponse))]
 public sealed partial class SentinelJsonContext : JsonSerializerContext;
