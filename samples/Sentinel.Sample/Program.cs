@@ -8,7 +8,14 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 // The two lines a host adds: Sentinel, and where it keeps its data (a SQLite file by default).
-builder.Services.AddSentinelAuth(o => builder.Configuration.GetSection("Sentinel").Bind(o))
+builder.Services.AddSentinelAuth(o =>
+    {
+        builder.Configuration.GetSection("Sentinel").Bind(o);
+        o.ApiKeys.Scopes.Add("reports:read", "Read reports").Add("reports:write", "Create reports");
+        // The sample grants both scopes to every signed-in user; API keys get only the scopes they were given.
+        o.ApiKeys.DefaultUserScopes.Add("reports:read");
+        o.ApiKeys.DefaultUserScopes.Add("reports:write");
+    })
     .AddSqliteStores(builder.Configuration.GetConnectionString("Sentinel") ?? "Data Source=sentinel-sample.db");
 
 var app = builder.Build();

@@ -29,8 +29,9 @@ internal static class SampleApi
                 TypedResults.Ok(new Profile(user.FindFirstValue("sub") ?? "", user.FindAll("role").Select(c => c.Value).ToArray())))
             .RequireAuthorization();
 
-        // Scope checks arrive with API keys; until then every signed-in user passes, as the sample grants both scopes.
-        app.MapGet("/api/reports", () => TypedResults.Ok(Reports)).RequireAuthorization();
-        app.MapPost("/api/reports", (Report report) => TypedResults.Created($"/api/reports/{report.Id}", report)).RequireAuthorization();
+        // A bearer token or an API key (X-Api-Key): the key must hold the scope; users hold both (see Program.cs).
+        app.MapGet("/api/reports", () => TypedResults.Ok(Reports)).RequireAuthorization(p => p.RequireScope("reports:read"));
+        app.MapPost("/api/reports", (Report report) => TypedResults.Created($"/api/reports/{report.Id}", report))
+            .RequireAuthorization(p => p.RequireScope("reports:write"));
     }
 }

@@ -1,3 +1,4 @@
+using Sentinel.ApiKeys;
 using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Tokens;
@@ -19,4 +20,7 @@ public sealed class SentinelOptions
 
     /// <summary>TOTP two-factor and MFA sign-in.</summary>
     public MfaOptions Mfa { get; } = new();
+
+    /// <summary>API keys for service-to-service calls.</summary>
+    public ApiKeyOptions ApiKeys { get; } = new();
 }

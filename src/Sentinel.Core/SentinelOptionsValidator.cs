@@ -68,6 +68,7 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
 
         ValidateTokens(options.Tokens, result);
         ValidateMfa(options.Mfa, result);
+        ValidateApiKeys(options.ApiKeys, result);
         return result.Build();
     }
 
@@ -163,6 +164,39 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
         if (m.RecoveryCodeCount is < 1 or > 50)
         {
             result.AddError("must be between 1 and 50 (default 10).", "Sentinel:Mfa:RecoveryCodeCount");
+        }
+    }
+
+    private static void ValidateApiKeys(ApiKeys.ApiKeyOptions k, ValidateOptionsResultBuilder result)
+    {
+        if (!ApiKeys.ApiKeyOptions.IsValidPrefix(k.Prefix))
+        {
+            result.AddError("must be 1 to 16 letters, digits or '_' (default sk).", "Sentinel:ApiKeys:Prefix");
+        }
+
+        if (k.RotationGracePeriod < TimeSpan.Zero)
+        {
+            result.AddError("must be zero or positive (default 1.00:00:00).", "Sentinel:ApiKeys:RotationGracePeriod");
+        }
+
+        if (k.RateLimitPermits < 0 || k.RateLimitWindow <= TimeSpan.Zero)
+        {
+            result.AddError("RateLimitPermits must be 0 (off) or more, and RateLimitWindow positive.", "Sentinel:ApiKeys:RateLimitPermits");
+        }
+
+        if (k.UsageWriteInterval < TimeSpan.FromSeconds(1))
+        {
+            result.AddError("must be at least 00:00:01 (default 00:01:00).", "Sentinel:ApiKeys:UsageWriteInterval");
+        }
+
+        if (k.MaxKeysPerUser < 1)
+        {
+            result.AddError("must be at least 1 (default 100).", "Sentinel:ApiKeys:MaxKeysPerUser");
+        }
+
+        foreach (var scope in k.DefaultUserScopes.Concat(k.RoleScopes.Values.SelectMany(v => v)).Where(s => !k.Scopes.Contains(s)))
+        {
+            result.AddError($"grants the undeclared scope '{scope}'; declare it with o.ApiKeys.Scopes.Add(\"{scope}\", \"…\").", "Sentinel:ApiKeys:RoleScopes");
         }
     }
 }

@@ -1,4 +1,5 @@
 using Sentinel.EntityFramework;
+using Sentinel.EntityFramework.ApiKeys;
 using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
@@ -24,6 +25,7 @@ public static class SentinelModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new MfaRegistrationConfiguration());
         modelBuilder.ApplyConfiguration(new RecoveryCodeConfiguration());
         modelBuilder.ApplyConfiguration(new MfaChallengeConfiguration());
+        modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
 
         var converter = new UtcTicksConverter();
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => e.GetTableName()?.StartsWith("sentinel_", StringComparison.Ordinal) == true))

@@ -6,6 +6,18 @@ public static class SentinelAuthenticationDefaults
     /// <summary>Bearer access tokens (<c>Authorization: Bearer …</c>).</summary>
     public const string BearerScheme = "Sentinel.Bearer";
 
+    /// <summary>API keys (<c>X-Api-Key: …</c> or <c>Authorization: ApiKey …</c>).</summary>
+    public const string ApiKeyScheme = "Sentinel.ApiKey";
+
+    /// <summary>The default scheme: picks <see cref="ApiKeyScheme"/> or <see cref="BearerScheme"/> by header.</summary>
+    public const string Scheme = "Sentinel";
+
+    /// <summary>The claim that carries an API key's scopes.</summary>
+    public const string ScopeClaim = "scope";
+
+    /// <summary>The claim that carries the id of the API key a request came with.</summary>
+    public const string ApiKeyIdClaim = "api_key_id";
+
     /// <summary>The policy Sentinel's own endpoints require: an authenticated Sentinel user.</summary>
     public const string UserPolicy = "Sentinel.User";
 }

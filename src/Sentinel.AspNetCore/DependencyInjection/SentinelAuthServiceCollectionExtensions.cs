@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Sentinel;
@@ -13,8 +14,9 @@ public static class SentinelAuthServiceCollectionExtensions
 {
     /// <summary>
     /// Adds Sentinel: options (validated when the host starts), users, passwords, lockout, sessions, access and
-    /// refresh tokens, signing keys (protected with ASP.NET Core Data Protection), the <c>Sentinel.Bearer</c>
-    /// authentication scheme (the default scheme unless the host chose another) and the <c>Sentinel.User</c> policy.
+    /// refresh tokens, two-factor, API keys, signing keys (protected with ASP.NET Core Data Protection), the
+    /// <c>Sentinel.Bearer</c> and <c>Sentinel.ApiKey</c> schemes behind the <c>Sentinel</c> policy scheme (the default
+    /// scheme unless the host chose another), <c>RequireScope</c> authorization and the <c>Sentinel.User</c> policy.
     /// Chain a store next: <c>.AddSqliteStores("Data Source=app.db")</c>, <c>.AddPostgreSqlStores(…)</c>,
     /// <c>.AddEntityFrameworkStores&lt;AppDbContext&gt;()</c> or <c>.AddInMemoryStores()</c>.
     /// </summary>
@@ -30,8 +32,14 @@ public static class SentinelAuthServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(SentinelMarker)))
         {
             services.AddSingleton<SentinelMarker>();
-            services.AddAuthentication(o => o.DefaultScheme ??= SentinelAuthenticationDefaults.BearerScheme)
-                .AddScheme<SentinelBearerOptions, SentinelBearerHandler>(SentinelAuthenticationDefaults.BearerScheme, null);
+            services.AddAuthentication(o => o.DefaultScheme ??= SentinelAuthenticationDefaults.Scheme)
+                .AddScheme<SentinelBearerOptions, SentinelBearerHandler>(SentinelAuthenticationDefaults.BearerScheme, null)
+                .AddScheme<SentinelApiKeyOptions, SentinelApiKeyHandler>(SentinelAuthenticationDefaults.ApiKeyScheme, null)
+                // One endpoint can take either credential: the header decides which handler runs.
+                .AddPolicyScheme(SentinelAuthenticationDefaults.Scheme, "Sentinel", o => o.ForwardDefaultSelector = context =>
+                    SentinelApiKeyHandler.ReadKey(context.Request) is null ? SentinelAuthenticationDefaults.BearerScheme : SentinelAuthenticationDefaults.ApiKeyScheme);
+            services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
+            services.AddSingleton<IAuthorizationMiddlewareResultHandler, SentinelAuthorizationResultHandler>();
             services.AddAuthorizationBuilder()
                 .AddPolicy(SentinelAuthenticationDefaults.UserPolicy, p => p
                     .AddAuthenticationSchemes(SentinelAuthenticationDefaults.BearerScheme)

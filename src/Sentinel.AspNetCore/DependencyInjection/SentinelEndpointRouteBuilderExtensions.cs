@@ -18,6 +18,7 @@ public static class SentinelEndpointRouteBuilderExtensions
         group.MapAccountEndpoints();
         group.MapTokenEndpoints();
         group.MapMfaEndpoints();
+        group.MapApiKeyEndpoints();
         endpoints.MapSentinelJwks();
         return group;
     }
@@ -33,6 +34,10 @@ public static class SentinelEndpointRouteBuilderExtensions
     /// <summary>Maps only the two-factor endpoints (<c>/mfa/…</c>) under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelMfa(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
         endpoints.MapGroup(prefix).WithTags("Sentinel").MapMfaEndpoints();
+
+    /// <summary>Maps only the API key endpoints (<c>/api-keys/…</c>) under <paramref name="prefix"/>.</summary>
+    public static RouteGroupBuilder MapSentinelApiKeys(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
+        endpoints.MapGroup(prefix).WithTags("Sentinel").MapApiKeyEndpoints();
 
     /// <summary>Maps <c>GET /.well-known/jwks.json</c>.</summary>
     public static IEndpointConventionBuilder MapSentinelJwks(this IEndpointRouteBuilder endpoints) =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sentinel.ApiKeys;
 using Sentinel.Sessions;
 
 namespace Sentinel.AspNetCore.Hosting;
@@ -11,7 +12,8 @@ namespace Sentinel.AspNetCore.Hosting;
 /// </summary>
 internal sealed partial class SentinelHostedService(IServiceProvider services, TimeProvider time, ILogger<SentinelHostedService> logger) : IHostedService, IDisposable
 {
-    private static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
+    // Every minute: API key usage is written; every fifth minute: keys, revocations and pruning.
+    private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private int _disposed;
@@ -34,17 +36,36 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
         {
             await Task.WhenAny(_loop, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
         }
+
+        try
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                await FlushApiKeyUsageAsync(all: true, cancellationToken).ConfigureAwait(false); // nothing counted is lost at shutdown
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            MaintenanceFailed(logger, e);
+        }
     }
 
     private async Task RunAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(Period, time);
+        var tick = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
                 try
                 {
+                    await FlushApiKeyUsageAsync(all: false, stopping).ConfigureAwait(false);
+                    if (++tick % 5 != 0)
+                    {
+                        continue;
+                    }
+
                     await services.InitializeSentinelAsync(stopping).ConfigureAwait(false);
                     services.GetRequiredService<RevocationList>().Prune();
                     var scope = services.CreateAsyncScope();
@@ -62,6 +83,15 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task FlushApiKeyUsageAsync(bool all, CancellationToken cancellationToken)
+    {
+        var scope = services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            await scope.ServiceProvider.GetRequiredService<ApiKeyService>().FlushUsageAsync(all, cancellationToken).ConfigureAwait(false);
         }
     }
 

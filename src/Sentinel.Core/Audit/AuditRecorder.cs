@@ -27,7 +27,8 @@ public sealed class AuditRecorder
         CancellationToken cancellationToken,
         string? reason = null,
         Guid? sessionId = null,
-        Guid? apiKeyId = null)
+        Guid? apiKeyId = null,
+        IReadOnlyDictionary<string, string>? details = null)
     {
         var now = _time.GetUtcNow();
         var auditEvent = new AuditEvent
@@ -42,9 +43,20 @@ public sealed class AuditRecorder
             IpAddress = Limit(client?.IpAddress),
             UserAgent = Limit(client?.UserAgent),
             TraceId = Activity.Current?.TraceId.ToHexString(),
-            Details = reason is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["reason"] = reason },
+            Details = Details(reason, details),
         };
         return _log.WriteAsync(auditEvent, cancellationToken);
+    }
+
+    private static Dictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details)
+    {
+        var map = details is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(details, StringComparer.Ordinal);
+        if (reason is not null)
+        {
+            map["reason"] = reason;
+        }
+
+        return map;
     }
 
     private static string? Limit(string? value) => value is { Length: > MaxFieldLength } ? value[..MaxFieldLength] : value;

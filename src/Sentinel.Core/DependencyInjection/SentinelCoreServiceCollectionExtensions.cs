@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sentinel;
+using Sentinel.ApiKeys;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
 using Sentinel.Mfa;
@@ -47,10 +48,12 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddScoped<SessionService>();
         services.TryAddSingleton<MfaTokenService>();
         services.TryAddScoped<MfaService>();
+        services.TryAddSingleton<ApiKeyCache>();
+        services.TryAddScoped<ApiKeyService>();
         return new SentinelBuilder(services);
     }
 
-    /// <summary>Keeps users, sessions, signing keys and two-factor state in process memory: for tests, demos and single-process prototypes.</summary>
+    /// <summary>Keeps users, sessions, signing keys, two-factor state and API keys in process memory: for tests, demos and single-process prototypes.</summary>
     public static SentinelBuilder AddInMemoryStores(this SentinelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -58,6 +61,7 @@ public static class SentinelCoreServiceCollectionExtensions
         builder.Services.TryAddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.TryAddSingleton<ISigningKeyStore, InMemorySigningKeyStore>();
         builder.Services.TryAddSingleton<IMfaStore, InMemoryMfaStore>();
+        builder.Services.TryAddSingleton<IApiKeyStore, InMemoryApiKeyStore>();
         return builder;
     }
 }

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sentinel.ApiKeys;
 using Sentinel.EntityFramework;
+using Sentinel.EntityFramework.ApiKeys;
 using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
@@ -26,6 +28,7 @@ public static class SentinelEntityFrameworkBuilderExtensions
         builder.Services.TryAddScoped<ISessionStore, EntityFrameworkSessionStore<TContext>>();
         builder.Services.TryAddScoped<ISigningKeyStore, EntityFrameworkSigningKeyStore<TContext>>();
         builder.Services.TryAddScoped<IMfaStore, EntityFrameworkMfaStore<TContext>>();
+        builder.Services.TryAddScoped<IApiKeyStore, EntityFrameworkApiKeyStore<TContext>>();
         return builder;
     }
 

@@ -101,6 +101,22 @@ public sealed record MfaDisableRequest
 
 public sealed record RecoveryCodesResponse(IReadOnlyList<string> RecoveryCodes);
 
+public sealed record CreateApiKeyRequest
+{
+    public required string Name { get; init; }
+
+    public required IReadOnlyList<string> Scopes { get; init; }
+
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
+
+public sealed record CreatedApiKeyResponse(
+    Guid Id, string Name, string Key, string DisplayPrefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+
+public sealed record ApiKeyResponse(
+    Guid Id, string Name, string DisplayPrefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
 #pragma warning restore CS1591
 
 /// <summary>Source-generated JSON for every Sentinel request and response (web defaults: camelCase).</summary>
@@ -125,4 +141,7 @@ public sealed record RecoveryCodesResponse(IReadOnlyList<string> RecoveryCodes);
 [JsonSerializable(typeof(MfaCodeRequest))]
 [JsonSerializable(typeof(MfaDisableRequest))]
 [JsonSerializable(typeof(RecoveryCodesResponse))]
+[JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(CreatedApiKeyResponse))]
+[JsonSerializable(typeof(ApiKeyResponse[]))]
 public sealed partial class SentinelJsonContext : JsonSerializerContext;

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Sentinel.ApiKeys;
+
+/// <summary>
+/// The in-process half of API key verification: verified keys by hash (so a busy key costs a dictionary lookup,
+/// not a database round trip), per-key token buckets, and usage counts waiting to be written in a batch.
+/// Revoking or rotating a key in this process evicts it at once (SECURITY K4).
+/// </summary>
+public sealed class ApiKeyCache : IDisposable
+{
+    private const int MaxEntries = 1_000_000;
+
+    private readonly ConcurrentDictionary<string, VerifiedApiKey> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, Usage> _usage = new();
+    private readonly PartitionedRateLimiter<(Guid Id, int Permits)> _limiter;
+    private readonly ApiKeyOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the cache.</summary>
+    public ApiKeyCache(IOptions<SentinelOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value.ApiKeys;
+        _time = time;
+        var window = _options.RateLimitWindow;
+        _limiter = PartitionedRateLimiter.Create<(Guid Id, int Permits), (Guid, int)>(key => RateLimitPartition.GetTokenBucketLimiter(key, k => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = k.Item2,
+            TokensPerPeriod = k.Item2,
+            ReplenishmentPeriod = window,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+    }
+
+    /// <summary>How many keys are held.</summary>
+    public int Count => _byHash.Count;
+
+    internal bool TryGet(string hash, out VerifiedApiKey key) => _byHash.TryGetValue(hash, out key!);
+
+    internal void Add(VerifiedApiKey key)
+    {
+        if (_byHash.Count < MaxEntries)
+        {
+            _byHash[key.Hash] = key;
+        }
+    }
+
+    /// <summary>Forgets a key, so that the next presentation goes to the store.</summary>
+    public void Evict(string hash) => _byHash.TryRemove(hash, out _);
+
+    /// <summary>Takes one request from the key's bucket; the wait until the next one when empty.</summary>
+    internal TimeSpan? TryAcquire(VerifiedApiKey key)
+    {
+        var permits = key.RateLimitPermits ?? _options.RateLimitPermits;
+        if (permits <= 0)
+        {
+            return null;
+        }
+
+        using var lease = _limiter.AttemptAcquire((key.Id, permits));
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) && retryAfter > TimeSpan.Zero ? retryAfter : _options.RateLimitWindow;
+    }
+
+    /// <summary>Counts a use; written later in a batch.</summary>
+    internal void RecordUse(VerifiedApiKey key)
+    {
+        var usage = _usage.GetOrAdd(key.Id, static (_, k) => new Usage(k.UserId), key);
+        Interlocked.Increment(ref usage.Count);
+        Interlocked.Exchange(ref usage.LastSeenTicks, _time.GetUtcNow().UtcTicks);
+    }
+
+    /// <summary>
+    /// The keys used since their last write, once per <see cref="ApiKeyOptions.UsageWriteInterval"/> each, with
+    /// how many times; their counts restart.
+    /// </summary>
+    internal List<(Guid KeyId, Guid UserId, DateTimeOffset LastSeen, long Count)> TakeDueUsage(bool all)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var due = new List<(Guid, Guid, DateTimeOffset, long)>();
+        foreach (var (id, usage) in _usage)
+        {
+            if (Interlocked.Read(ref usage.Count) == 0 || (!all && now - usage.LastWrittenTicks < _options.UsageWriteInterval.Ticks))
+            {
+                continue;
+            }
+
+            usage.LastWrittenTicks = now;
+            var count = Interlocked.Exchange(ref usage.Count, 0);
+            due.Add((id, usage.UserId, new DateTimeOffset(Interlocked.Read(ref usage.LastSeenTicks), TimeSpan.Zero), count));
+        }
+
+        return due;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _limiter.Dispose();
+
+    private sealed class Usage(Guid userId)
+    {
+        public readonly Guid UserId = userId;
+        public long Count;
+        public long LastSeenTicks;
+        public long LastWrittenTicks = long.MinValue / 2;
+    }
+}
+
+/// <summary>A key that verified, as the request sees it (no secret).</summary>
+/// <param name="Id">The key's id.</param>
+/// <param name="UserId">The user it acts as.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Hash">The hash it is stored under.</param>
+/// <param name="Scopes">The scopes it holds.</param>
+/// <param name="ExpiresAt">When it stops working.</param>
+/// <param name="RevokedAt">When it was revoked.</param>
+/// <param name="RateLimitPermits">Its own request budget, or null for the default.</param>
+public sealed record VerifiedApiKey(
+    Guid Id, Guid UserId, string Name, string Hash, IReadOnlySet<string> Scopes, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, int? RateLimitPermits)
+{
+    internal static VerifiedApiKey From(ApiKeyRecord r) =>
+        new(r.Id, r.UserId, r.Name, r.Hash, new HashSet<string>(r.Scopes, StringComparer.Ordinal), r.ExpiresAt, r.RevokedAt, r.RateLimitPermits);
+}

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+
+namespace Sentinel.ApiKeys;
+
+/// <summary>API keys: format, the scopes the host declares, rotation, rate limits and usage recording.</summary>
+public sealed partial class ApiKeyOptions
+{
+    /// <summary>The key prefix, <c>{prefix}_…</c>: letters, digits and <c>_</c>. Default <c>sk</c>.</summary>
+    public string Prefix { get; set; } = "sk";
+
+    /// <summary>The scopes that exist. A key can hold only these (SECURITY K3).</summary>
+    public ApiKeyScopes Scopes { get; } = new();
+
+    /// <summary>Scopes every signed-in (bearer) user holds, whatever their roles. Default none.</summary>
+    public IList<string> DefaultUserScopes { get; } = [];
+
+    /// <summary>Scopes a bearer user holds through a role (role name to scopes).</summary>
+    public IDictionary<string, string[]> RoleScopes { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal);
+
+    /// <summary>After a rotation the old key keeps working this long. Default 24 hours; zero stops it at once.</summary>
+    public TimeSpan RotationGracePeriod { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Requests a key may make per <see cref="RateLimitWindow"/> (token bucket). Default 600; 0 turns limits off.</summary>
+    public int RateLimitPermits { get; set; } = 600;
+
+    /// <summary>The refill window of the token bucket. Default 1 minute.</summary>
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often, at most, a key's <c>lastUsedAt</c> and an aggregated <c>apikey.used</c> event are written. Default 1 minute.</summary>
+    public TimeSpan UsageWriteInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Keys one user may hold (unrevoked). Default 100.</summary>
+    public int MaxKeysPerUser { get; set; } = 100;
+
+    /// <summary>True when <paramref name="prefix"/> is letters, digits and <c>_</c>, 1 to 16 characters.</summary>
+    public static bool IsValidPrefix(string? prefix) => prefix is not null && PrefixPattern().IsMatch(prefix);
+
+    [GeneratedRegex("^[A-Za-z0-9_]{1,16}$")]
+    private static partial Regex PrefixPattern();
+}
+
+/// <summary>The scopes a host declares, with descriptions.</summary>
+public sealed class ApiKeyScopes
+{
+    private readonly Dictionary<string, string> _scopes = new(StringComparer.Ordinal);
+
+    /// <summary>Declares a scope such as <c>reports:read</c>.</summary>
+    public ApiKeyScopes Add(string name, string description)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _scopes[name] = description ?? "";
+        return this;
+    }
+
+    /// <summary>True when <paramref name="name"/> is declared.</summary>
+    public bool Contains(string name) => _scopes.ContainsKey(name);
+
+    /// <summary>Every declared scope and its description.</summary>
+    public IReadOnlyDictionary<string, string> All => _scopes;
+}

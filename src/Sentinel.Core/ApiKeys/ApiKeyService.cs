@@ -1,0 +1,251 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Sentinel.Audit;
+
+namespace Sentinel.ApiKeys;
+
+/// <summary>
+/// API keys for service-to-service calls: create (the key is returned once), list, revoke, rotate with a grace
+/// period, and verify: a malformed key is refused before any lookup, a known key is served from memory, every
+/// key has a token-bucket rate limit, and use is recorded in batches (SECURITY K1–K4).
+/// </summary>
+public sealed class ApiKeyService
+{
+    private const int MaxNameLength = 100;
+
+    private readonly IApiKeyStore _store;
+    private readonly ApiKeyCache _cache;
+    private readonly AuditRecorder _audit;
+    private readonly ApiKeyOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the service; normally resolved from DI.</summary>
+    public ApiKeyService(IApiKeyStore store, ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _cache = cache;
+        _audit = audit;
+        _options = options.Value.ApiKeys;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Creates a key for <paramref name="userId"/>. Fails with <see cref="SentinelErrorCode.ValidationFailed"/> for
+    /// an empty name, an undeclared scope (SECURITY K3) or an expiry in the past.
+    /// </summary>
+    public async Task<SentinelResult<CreatedApiKey>> CreateAsync(
+        Guid userId, string? name, IReadOnlyList<string>? scopes, DateTimeOffset? expiresAt, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        name = name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
+        {
+            errors["name"] = [$"A name is 1 to {MaxNameLength} characters without control characters."];
+        }
+
+        scopes ??= [];
+        var unknown = scopes.Where(s => s is null || !_options.Scopes.Contains(s)).ToList();
+        if (unknown.Count > 0)
+        {
+            errors["scopes"] = [$"Unknown scope(s): {string.Join(", ", unknown.Select(u => u ?? "null"))}. Declared: {string.Join(", ", _options.Scopes.All.Keys)}."];
+        }
+
+        if (expiresAt is { } expiry && expiry <= now)
+        {
+            errors["expiresAt"] = ["The expiry must be in the future."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return SentinelError.Validation(errors);
+        }
+
+        var existing = await _store.ListByUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (existing.Count(k => k.RevokedAt is null && (k.ExpiresAt is null || k.ExpiresAt > now)) >= _options.MaxKeysPerUser)
+        {
+            return SentinelError.Validation("name", string.Create(CultureInfo.InvariantCulture, $"A user may hold at most {_options.MaxKeysPerUser} keys; revoke one first."));
+        }
+
+        var created = await IssueAsync(userId, name!, scopes.Distinct(StringComparer.Ordinal).ToList(), expiresAt, null, now, cancellationToken).ConfigureAwait(false);
+        await _audit.RecordAsync(AuditEventTypes.ApiKeyCreated, AuditOutcome.Success, userId, client, cancellationToken, apiKeyId: created.Record.Id).ConfigureAwait(false);
+        return SentinelResult.Success(created);
+    }
+
+    /// <summary>The user's keys, newest first; never a secret.</summary>
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(Guid userId, CancellationToken cancellationToken = default) =>
+        await _store.ListByUserAsync(userId, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Revokes one of the user's keys; it stops working at once (SECURITY K4).</summary>
+    public async Task<SentinelResult> RevokeAsync(Guid userId, Guid keyId, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var key = await _store.FindByIdAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (key is null || key.UserId != userId)
+        {
+            return SentinelResult.Failure(NotFound());
+        }
+
+        await _store.RevokeAsync(keyId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _cache.Evict(key.Hash);
+        await _audit.RecordAsync(AuditEventTypes.ApiKeyRevoked, AuditOutcome.Success, userId, client, cancellationToken, apiKeyId: keyId).ConfigureAwait(false);
+        return SentinelResult.Success();
+    }
+
+    /// <summary>
+    /// Replaces a key with a new one (same name, scopes and expiry); the old one keeps working for
+    /// <see cref="ApiKeyOptions.RotationGracePeriod"/>, then stops.
+    /// </summary>
+    public async Task<SentinelResult<CreatedApiKey>> RotateAsync(Guid userId, Guid keyId, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var old = await _store.FindByIdAsync(keyId, cancellationToken).ConfigureAwait(false);
+        if (old is null || old.UserId != userId || old.RevokedAt is not null || old.ExpiresAt <= now)
+        {
+            return NotFound();
+        }
+
+        var created = await IssueAsync(userId, old.Name, old.Scopes, old.ExpiresAt, old.RateLimitPermits, now, cancellationToken).ConfigureAwait(false);
+        if (_options.RotationGracePeriod <= TimeSpan.Zero)
+        {
+            await _store.RevokeAsync(old.Id, now, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _store.ExpireAsync(old.Id, now + _options.RotationGracePeriod, cancellationToken).ConfigureAwait(false);
+        }
+
+        _cache.Evict(old.Hash);
+        await _audit.RecordAsync(AuditEventTypes.ApiKeyRotated, AuditOutcome.Success, userId, client, cancellationToken, apiKeyId: old.Id,
+            details: new Dictionary<string, string> { ["newKeyId"] = created.Record.Id.ToString() }).ConfigureAwait(false);
+        return SentinelResult.Success(created);
+    }
+
+    /// <summary>
+    /// Verifies a presented key. Malformed keys (bad shape or checksum) are refused without a store lookup
+    /// (SECURITY K2); a key seen before is checked from memory, still for revocation, expiry and its rate limit.
+    /// </summary>
+    public async ValueTask<ApiKeyVerification> VerifyAsync(string? presented, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        if (presented is null || !ApiKeyFormat.IsWellFormed(presented, _options.Prefix))
+        {
+            return await RejectAsync(ApiKeyVerificationOutcome.Malformed, null, null).ConfigureAwait(false);
+        }
+
+        var hash = ApiKeyFormat.Hash(presented);
+        if (!_cache.TryGet(hash, out var key))
+        {
+            var record = await _store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
+            // Re-compare ordinally: a database collation may match case-insensitively.
+            if (record is null || !string.Equals(record.Hash, hash, StringComparison.Ordinal))
+            {
+                return await RejectAsync(ApiKeyVerificationOutcome.NotFound, null, null).ConfigureAwait(false);
+            }
+
+            key = VerifiedApiKey.From(record);
+            _cache.Add(key);
+        }
+
+        var now = _time.GetUtcNow();
+        if (key.RevokedAt is not null)
+        {
+            return await RejectAsync(ApiKeyVerificationOutcome.Revoked, key, null).ConfigureAwait(false);
+        }
+
+        if (key.ExpiresAt <= now)
+        {
+            return await RejectAsync(ApiKeyVerificationOutcome.Expired, key, null).ConfigureAwait(false);
+        }
+
+        if (_cache.TryAcquire(key) is { } retryAfter)
+        {
+            await _audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
+            return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
+        }
+
+        _cache.RecordUse(key);
+        return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
+
+        async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected, TimeSpan? wait)
+        {
+            await _audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
+                outcome.ToString().ToLowerInvariant(), apiKeyId: rejected?.Id).ConfigureAwait(false);
+            return new ApiKeyVerification(outcome, rejected, wait);
+        }
+    }
+
+    /// <summary>
+    /// Writes the usage gathered since the last call: <c>lastUsedAt</c> for every key used (one batched write) and
+    /// one aggregated <c>apikey.used</c> event per key with how many requests it made. Each key is written at most
+    /// once per <see cref="ApiKeyOptions.UsageWriteInterval"/> unless <paramref name="all"/> (shutdown).
+    /// </summary>
+    public async Task<int> FlushUsageAsync(bool all = false, CancellationToken cancellationToken = default)
+    {
+        var due = _cache.TakeDueUsage(all);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        await _store.RecordLastUsedAsync(due.Select(d => KeyValuePair.Create(d.KeyId, d.LastSeen)).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var (keyId, userId, _, count) in due)
+        {
+            await _audit.RecordAsync(AuditEventTypes.ApiKeyUsed, AuditOutcome.Success, userId, null, cancellationToken, apiKeyId: keyId,
+                details: new Dictionary<string, string> { ["count"] = count.ToString(CultureInfo.InvariantCulture) }).ConfigureAwait(false);
+        }
+
+        return due.Count;
+    }
+
+    private async Task<CreatedApiKey> IssueAsync(
+        Guid userId, string name, List<string> scopes, DateTimeOffset? expiresAt, int? permits, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var key = ApiKeyFormat.New(_options.Prefix);
+        var record = new ApiKeyRecord
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = userId,
+            Name = name,
+            Hash = ApiKeyFormat.Hash(key),
+            DisplayPrefix = key[..ApiKeyFormat.DisplayLength(_options.Prefix)],
+            Scopes = [.. scopes],
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
+            RateLimitPermits = permits,
+        };
+        await _store.CreateAsync(record, cancellationToken).ConfigureAwait(false);
+        return new CreatedApiKey(record, key);
+    }
+
+    private static SentinelError NotFound() => new(SentinelErrorCode.NotFound, "No such API key.");
+}
+
+/// <summary>A new key: its record and the key itself, shown this once.</summary>
+/// <param name="Record">What is stored.</param>
+/// <param name="Key">The plaintext key; never stored, never logged.</param>
+public sealed record CreatedApiKey(ApiKeyRecord Record, string Key);
+
+/// <summary>The closed set of verification outcomes.</summary>
+public enum ApiKeyVerificationOutcome
+{
+    /// <summary>The key is good.</summary>
+    Valid,
+    /// <summary>Wrong shape or checksum; refused without a lookup.</summary>
+    Malformed,
+    /// <summary>Well formed but unknown.</summary>
+    NotFound,
+    /// <summary>Revoked.</summary>
+    Revoked,
+    /// <summary>Past its expiry (or its rotation grace period).</summary>
+    Expired,
+    /// <summary>Over its rate limit; see <see cref="ApiKeyVerification.RetryAfter"/>.</summary>
+    RateLimited,
+    /// <summary>Valid but without the scope the endpoint needs.</summary>
+    InsufficientScope,
+}
+
+/// <summary>The outcome of <see cref="ApiKeyService.VerifyAsync"/>.</summary>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Key">The key, when it was found.</param>
+/// <param name="RetryAfter">When rate limited, how long to wait.</param>
+public sealed record ApiKeyVerification(ApiKeyVerificationOutcome Outcome, VerifiedApiKey? Key, TimeSpan? RetryAfter);
