@@ -127,3 +127,28 @@ public sealed class PostgresMfaStoreTests(PostgresTestDatabase database) : MfaSt
 
     public void Dispose() => _pool.Dispose();
 }
+
+/// <summary>The API key store conformance suite on SQLite.</summary>
+public sealed class SqliteApiKeyStoreTests(SqliteTestDatabase database) : ApiKeyStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.ApiKeys.IApiKeyStore> CreateStoreAsync() =>
+        ValueTask.FromResult<Sentinel.ApiKeys.IApiKeyStore>(new Sentinel.EntityFramework.ApiKeys.EntityFrameworkApiKeyStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The API key store conformance suite on PostgreSQL.</summary>
+public sealed class PostgresApiKeyStoreTests(PostgresTestDatabase database) : ApiKeyStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.ApiKeys.IApiKeyStore> CreateStoreAsync()
+    {
+        database.RequireServer();
+        return ValueTask.FromResult<Sentinel.ApiKeys.IApiKeyStore>(new Sentinel.EntityFramework.ApiKeys.EntityFrameworkApiKeyStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+    }
+
+    public void Dispose() => _pool.Dispose();
+}

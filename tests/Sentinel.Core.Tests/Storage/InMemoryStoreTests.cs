@@ -28,3 +28,11 @@ public sealed class InMemoryMfaStoreTests : MfaStoreSpecification
 
     protected override ValueTask<Sentinel.Mfa.IMfaStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.Mfa.IMfaStore>(_store);
 }
+
+/// <summary>The API key store conformance suite against the in-memory store.</summary>
+public sealed class InMemoryApiKeyStoreTests : ApiKeyStoreSpecification
+{
+    private readonly InMemoryApiKeyStore _store = new();
+
+    protected override ValueTask<Sentinel.ApiKeys.IApiKeyStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.ApiKeys.IApiKeyStore>(_store);
+}

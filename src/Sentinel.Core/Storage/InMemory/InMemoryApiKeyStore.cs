@@ -55,7 +55,7 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
         lock (_gate)
         {
             return ValueTask.FromResult<IReadOnlyList<ApiKeyRecord>>(
-                _byId.Values.Where(k => k.UserId == userId).OrderByDescending(k => k.Id).Select(Copy).ToList());
+                _byId.Values.Where(k => k.UserId == userId).OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).Select(Copy).ToList());
         }
     }
 

@@ -1,0 +1,104 @@
+using FluentAssertions;
+using Sentinel.ApiKeys;
+using Xunit;
+
+namespace Sentinel.Specification;
+
+/// <summary>The facts every <see cref="IApiKeyStore"/> must satisfy; facts use fresh ids and may share a database.</summary>
+public abstract class ApiKeyStoreSpecification
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 28, 14, 40, 3, TimeSpan.Zero);
+
+    /// <summary>A store over the implementation under test (a new instance per call, sharing the data).</summary>
+    protected abstract ValueTask<IApiKeyStore> CreateStoreAsync();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static ApiKeyRecord NewKey(Guid? userId = null, DateTimeOffset? createdAt = null) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        UserId = userId ?? Guid.CreateVersion7(),
+        Name = "ci",
+        Hash = "Hash" + Guid.NewGuid().ToString("N"),
+        DisplayPrefix = "sk_AbCd12",
+        Scopes = ["reports:read", "reports:write"],
+        CreatedAt = createdAt ?? Now,
+        ExpiresAt = Now.AddDays(90),
+        RateLimitPermits = 42,
+    };
+
+    [Fact]
+    public async Task Create_ThenFindByHashAndId_RoundTrips_AndHashIsCaseSensitive()
+    {
+        var store = await CreateStoreAsync();
+        var key = NewKey();
+        await store.CreateAsync(key, Ct);
+
+        var other = await CreateStoreAsync();
+        (await other.FindByHashAsync(key.Hash, Ct)).Should().BeEquivalentTo(key);
+        (await other.FindByIdAsync(key.Id, Ct)).Should().BeEquivalentTo(key);
+        (await other.FindByHashAsync(key.Hash.ToLowerInvariant(), Ct)).Should().BeNull();
+        (await other.FindByIdAsync(Guid.CreateVersion7(), Ct)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Create_DuplicateHash_Throws()
+    {
+        var store = await CreateStoreAsync();
+        var key = NewKey();
+        await store.CreateAsync(key, Ct);
+        var copy = NewKey();
+        copy.Hash = key.Hash;
+
+        var act = async () => await (await CreateStoreAsync()).CreateAsync(copy, Ct);
+        await act.Should().ThrowAsync<Exception>("the hash is unique");
+    }
+
+    [Fact]
+    public async Task ListByUser_ReturnsOnlyTheirs_NewestFirst()
+    {
+        var store = await CreateStoreAsync();
+        var userId = Guid.CreateVersion7();
+        var older = NewKey(userId, Now.AddDays(-1));
+        var newer = NewKey(userId);
+        await store.CreateAsync(older, Ct);
+        await store.CreateAsync(newer, Ct);
+        await store.CreateAsync(NewKey(), Ct);
+
+        (await (await CreateStoreAsync()).ListByUserAsync(userId, Ct)).Select(k => k.Id).Should().Equal(newer.Id, older.Id);
+    }
+
+    [Fact]
+    public async Task Revoke_OnceAndExpire_OnlyBringsExpiryForward()
+    {
+        var store = await CreateStoreAsync();
+        var key = NewKey();
+        await store.CreateAsync(key, Ct);
+
+        (await store.RevokeAsync(key.Id, Now, Ct)).Should().BeTrue();
+        (await (await CreateStoreAsync()).RevokeAsync(key.Id, Now.AddMinutes(1), Ct)).Should().BeFalse();
+        await store.ExpireAsync(key.Id, Now.AddDays(1), Ct);
+        await store.ExpireAsync(key.Id, Now.AddDays(200), Ct);
+
+        var found = (await (await CreateStoreAsync()).FindByIdAsync(key.Id, Ct))!;
+        found.RevokedAt.Should().Be(Now);
+        found.ExpiresAt.Should().Be(Now.AddDays(1));
+    }
+
+    [Fact]
+    public async Task RecordLastUsed_WritesABatch_AndNeverMovesBackwards()
+    {
+        var store = await CreateStoreAsync();
+        var a = NewKey();
+        var b = NewKey();
+        await store.CreateAsync(a, Ct);
+        await store.CreateAsync(b, Ct);
+
+        await store.RecordLastUsedAsync([KeyValuePair.Create(a.Id, Now.AddMinutes(2)), KeyValuePair.Create(b.Id, Now.AddMinutes(3))], Ct);
+        await (await CreateStoreAsync()).RecordLastUsedAsync([KeyValuePair.Create(a.Id, Now.AddMinutes(1))], Ct);
+
+        var check = await CreateStoreAsync();
+        (await check.FindByIdAsync(a.Id, Ct))!.LastUsedAt.Should().Be(Now.AddMinutes(2));
+        (await check.FindByIdAsync(b.Id, Ct))!.LastUsedAt.Should().Be(Now.AddMinutes(3));
+    }
+}
