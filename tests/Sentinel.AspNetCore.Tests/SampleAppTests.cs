@@ -60,6 +60,15 @@ public sealed class SampleAppTests : IAsyncLifetime
         (await client.GetAsync("/api/reports", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
         (await client.PostAsJsonAsync("/api/reports", new { id = 3, title = "New" }, Ct)).StatusCode.Should().Be(HttpStatusCode.Created);
         (await client.GetAsync("/.well-known/jwks.json", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // An API key passes only for the scopes it was given.
+        var created = await client.PostAsJsonAsync("/auth/api-keys", new { name = "reader", scopes = new[] { "reports:read" } }, Ct);
+        created.StatusCode.Should().Be(HttpStatusCode.Created);
+        var key = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("key").GetString();
+        using var keyClient = _factory.CreateClient();
+        keyClient.DefaultRequestHeaders.Add("X-Api-Key", key);
+        (await keyClient.GetAsync("/api/reports", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await keyClient.PostAsJsonAsync("/api/reports", new { id = 4, title = "No" }, Ct)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
     }
 
     [Fact]
