@@ -50,7 +50,7 @@ internal static class ApiKeyEndpoints
             return error;
         }
 
-        var result = await keys.CreateAsync(http.User.UserId(), body!.Name, body.Scopes, body.ExpiresAt, http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        var result = await keys.CreateAsync(http.User.UserId(), body!.Name, body.Scopes, body.ExpiresAt, http.ClientInfo(), cancellationToken: http.RequestAborted).ConfigureAwait(false);
         return Created(http, result);
     }
 

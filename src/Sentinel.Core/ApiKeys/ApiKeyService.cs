@@ -32,10 +32,17 @@ public sealed class ApiKeyService
 
     /// <summary>
     /// Creates a key for <paramref name="userId"/>. Fails with <see cref="SentinelErrorCode.ValidationFailed"/> for
-    /// an empty name, an undeclared scope (SECURITY K3) or an expiry in the past.
+    /// an empty name, an undeclared scope (SECURITY K3) or an expiry in the past. <paramref name="rateLimitPermits"/>
+    /// overrides <see cref="ApiKeyOptions.RateLimitPermits"/> for this key.
     /// </summary>
     public async Task<SentinelResult<CreatedApiKey>> CreateAsync(
-        Guid userId, string? name, IReadOnlyList<string>? scopes, DateTimeOffset? expiresAt, ClientInfo? client = null, CancellationToken cancellationToken = default)
+        Guid userId,
+        string? name,
+        IReadOnlyList<string>? scopes,
+        DateTimeOffset? expiresAt,
+        ClientInfo? client = null,
+        int? rateLimitPermits = null,
+        CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -57,6 +64,11 @@ public sealed class ApiKeyService
             errors["expiresAt"] = ["The expiry must be in the future."];
         }
 
+        if (rateLimitPermits is < 0)
+        {
+            errors["rateLimitPermits"] = ["Must be 0 (no limit) or more."];
+        }
+
         if (errors.Count > 0)
         {
             return SentinelError.Validation(errors);
@@ -68,7 +80,7 @@ public sealed class ApiKeyService
             return SentinelError.Validation("name", string.Create(CultureInfo.InvariantCulture, $"A user may hold at most {_options.MaxKeysPerUser} keys; revoke one first."));
         }
 
-        var created = await IssueAsync(userId, name!, scopes.Distinct(StringComparer.Ordinal).ToList(), expiresAt, null, now, cancellationToken).ConfigureAwait(false);
+        var created = await IssueAsync(userId, name!, scopes.Distinct(StringComparer.Ordinal).ToList(), expiresAt, rateLimitPermits, now, cancellationToken).ConfigureAwait(false);
         await _audit.RecordAsync(AuditEventTypes.ApiKeyCreated, AuditOutcome.Success, userId, client, cancellationToken, apiKeyId: created.Record.Id).ConfigureAwait(false);
         return SentinelResult.Success(created);
     }
@@ -169,7 +181,7 @@ public sealed class ApiKeyService
         async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected, TimeSpan? wait)
         {
             await _audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
-                outcome.ToString().ToLowerInvariant(), apiKeyId: rejected?.Id).ConfigureAwait(false);
+                RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
             return new ApiKeyVerification(outcome, rejected, wait);
         }
     }
@@ -216,6 +228,15 @@ public sealed class ApiKeyService
         await _store.CreateAsync(record, cancellationToken).ConfigureAwait(false);
         return new CreatedApiKey(record, key);
     }
+
+    private static string RejectionReason(ApiKeyVerificationOutcome outcome) => outcome switch
+    {
+        ApiKeyVerificationOutcome.Malformed => "malformed",
+        ApiKeyVerificationOutcome.NotFound => "not_found",
+        ApiKeyVerificationOutcome.Revoked => "revoked",
+        ApiKeyVerificationOutcome.Expired => "expired",
+        _ => "rejected",
+    };
 
     private static SentinelError NotFound() => new(SentinelErrorCode.NotFound, "No such API key.");
 }

@@ -48,9 +48,18 @@ public sealed class AuditRecorder
         return _log.WriteAsync(auditEvent, cancellationToken);
     }
 
-    private static Dictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details)
+    private static readonly IReadOnlyDictionary<string, string> NoDetails = new Dictionary<string, string>();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> ReasonOnly = new(StringComparer.Ordinal);
+
+    private static IReadOnlyDictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details)
     {
-        var map = details is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(details, StringComparer.Ordinal);
+        if (details is null)
+        {
+            // Reasons come from closed sets: share one read-only map per reason instead of allocating per event.
+            return reason is null ? NoDetails : ReasonOnly.GetOrAdd(reason, static r => new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = r });
+        }
+
+        var map = new Dictionary<string, string>(details, StringComparer.Ordinal);
         if (reason is not null)
         {
             map["reason"] = reason;
@@ -59,5 +68,6 @@ public sealed class AuditRecorder
         return map;
     }
 
-    private static string? Limit(string? value) => value is { Length: > MaxFieldLength } ? value[..MaxFieldLength] : value;
+    /// <summary>Cuts a client-supplied string to <see cref="MaxFieldLength"/>; stored as data, never interpreted.</summary>
+    internal static string? Limit(string? value) => value is { Length: > MaxFieldLength } ? value[..MaxFieldLength] : value;
 }

@@ -69,8 +69,8 @@ public sealed class SessionService
             CreatedAt = now,
             LastUsedAt = now,
             ExpiresAt = now + _options.SessionAbsoluteLifetime,
-            IpAddress = Limit(client?.IpAddress),
-            UserAgent = Limit(client?.UserAgent),
+            IpAddress = AuditRecorder.Limit(client?.IpAddress),
+            UserAgent = AuditRecorder.Limit(client?.UserAgent),
             AuthenticationMethods = [.. authenticationMethods],
         };
         var (refreshToken, record) = NewRefreshToken(session, now);
@@ -225,8 +225,6 @@ public sealed class SessionService
         SHA256.HashData(Encoding.ASCII.GetBytes(token), digest);
         return Base64Url.EncodeToString(digest);
     }
-
-    private static string? Limit(string? value) => value is { Length: > AuditRecorder.MaxFieldLength } ? value[..AuditRecorder.MaxFieldLength] : value;
 
     private static SentinelError InvalidRefreshToken() =>
         new(SentinelErrorCode.InvalidRefreshToken, "The refresh token is not valid.");

@@ -30,18 +30,8 @@ public sealed class EntityFrameworkApiKeyStore<TContext>(TContext context) : IAp
     private DbSet<ApiKeyRecord> Keys => context.Set<ApiKeyRecord>();
 
     /// <inheritdoc />
-    public async ValueTask CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken)
-    {
-        var entry = Keys.Add(key);
-        try
-        {
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            entry.State = EntityState.Detached;
-        }
-    }
+    public async ValueTask CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
+        await context.AddAndSaveAsync(cancellationToken, key).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<ApiKeyRecord?> FindByHashAsync(string hash, CancellationToken cancellationToken)

@@ -72,18 +72,7 @@ public sealed class EntityFrameworkMfaStore<TContext>(TContext context) : IMfaSt
         await using (transaction.ConfigureAwait(false))
         {
             await Codes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            Codes.AddRange(codes);
-            try
-            {
-                await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                foreach (var code in codes)
-                {
-                    context.Entry(code).State = EntityState.Detached;
-                }
-            }
+            await context.AddAndSaveAsync(cancellationToken, [.. codes]).ConfigureAwait(false);
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -100,18 +89,8 @@ public sealed class EntityFrameworkMfaStore<TContext>(TContext context) : IMfaSt
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.UsedAt, now), cancellationToken).ConfigureAwait(false) == 1;
 
     /// <inheritdoc />
-    public async ValueTask CreateChallengeAsync(MfaChallenge challenge, CancellationToken cancellationToken)
-    {
-        var entry = Challenges.Add(challenge);
-        try
-        {
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            entry.State = EntityState.Detached;
-        }
-    }
+    public async ValueTask CreateChallengeAsync(MfaChallenge challenge, CancellationToken cancellationToken) =>
+        await context.AddAndSaveAsync(cancellationToken, challenge).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<MfaChallenge?> FindChallengeAsync(Guid challengeId, CancellationToken cancellationToken) =>

@@ -15,20 +15,8 @@ public sealed class EntityFrameworkSessionStore<TContext>(TContext context) : IS
     private DbSet<RefreshTokenRecord> Tokens => context.Set<RefreshTokenRecord>();
 
     /// <inheritdoc />
-    public async ValueTask CreateAsync(SentinelSession session, RefreshTokenRecord firstToken, CancellationToken cancellationToken)
-    {
-        var sessionEntry = Sessions.Add(session);
-        var tokenEntry = Tokens.Add(firstToken);
-        try
-        {
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            sessionEntry.State = EntityState.Detached;
-            tokenEntry.State = EntityState.Detached;
-        }
-    }
+    public async ValueTask CreateAsync(SentinelSession session, RefreshTokenRecord firstToken, CancellationToken cancellationToken) =>
+        await context.AddAndSaveAsync<object>(cancellationToken, session, firstToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<SentinelSession?> FindAsync(Guid sessionId, CancellationToken cancellationToken) =>
@@ -57,15 +45,7 @@ public sealed class EntityFrameworkSessionStore<TContext>(TContext context) : IS
     public async ValueTask AddRefreshTokenAsync(RefreshTokenRecord token, DateTimeOffset lastUsedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        var entry = Tokens.Add(token);
-        try
-        {
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            entry.State = EntityState.Detached;
-        }
+        await context.AddAndSaveAsync(cancellationToken, token).ConfigureAwait(false);
 
         await Sessions.Where(s => s.Id == token.SessionId)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.LastUsedAt, lastUsedAt), cancellationToken).ConfigureAwait(false);

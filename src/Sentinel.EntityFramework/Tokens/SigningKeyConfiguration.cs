@@ -30,18 +30,8 @@ public sealed class EntityFrameworkSigningKeyStore<TContext>(TContext context) :
         await Keys.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public async ValueTask AddAsync(SigningKeyRecord key, CancellationToken cancellationToken)
-    {
-        var entry = Keys.Add(key);
-        try
-        {
-            await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            entry.State = EntityState.Detached;
-        }
-    }
+    public async ValueTask AddAsync(SigningKeyRecord key, CancellationToken cancellationToken) =>
+        await context.AddAndSaveAsync(cancellationToken, key).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -211,6 +211,22 @@ public sealed class ApiKeyServiceTests
     }
 
     [Fact]
+    public async Task RateLimit_CanBeOverriddenPerKey()
+    {
+        using var s = Create(o => o.ApiKeys.RateLimitPermits = 1);
+        var user = await s.RegisterAsync();
+        var service = s.Get<ApiKeyService>();
+        var generous = (await service.CreateAsync(user.Id, "batch job", ["reports:read"], null, cancellationToken: Ct, rateLimitPermits: 5)).Value!;
+
+        for (var i = 0; i < 5; i++)
+        {
+            (await service.VerifyAsync(generous.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid);
+        }
+
+        (await service.VerifyAsync(generous.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.RateLimited);
+    }
+
+    [Fact]
     public async Task Usage_IsWrittenInBatches_AtMostOncePerKeyPerInterval_AsOneAggregatedEvent()
     {
         using var s = Create();
