@@ -24,7 +24,7 @@ public sealed class AccountEndpointTests : IAsyncLifetime
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Guid.Parse(json.GetProperty("id").GetString()!).Version.Should().Be(7);
         json.GetProperty("email").GetString().Should().Be("Ada@Example.com");
-        json.GetProperty("createdAt").GetString().Should().Be("2026-11-28T14:40:03+00:00");
+        json.GetProperty("createdAt").GetString().Should().Be("2026-11-28T14:40:03Z");
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class AccountEndpointTests : IAsyncLifetime
             sessions[0].TryGetProperty(field, out _).Should().BeTrue(field);
         }
 
-        sessions[1].GetProperty("expiresAt").GetString().Should().Be("2026-12-28T14:40:03+00:00", "sessions end 30 days after sign-in");
+        sessions[1].GetProperty("expiresAt").GetString().Should().Be("2026-12-28T14:40:03Z", "sessions end 30 days after sign-in");
         _ = first;
     }
 

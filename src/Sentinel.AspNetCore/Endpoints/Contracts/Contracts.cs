@@ -124,7 +124,8 @@ public sealed record ApiKeyResponse(
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
     AllowTrailingCommas = false,
-    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
+    Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(RegisterRequest))]
 [JsonSerializable(typeof(RegisterResponse))]
 [JsonSerializable(typeof(LoginRequest))]
