@@ -229,6 +229,22 @@ public sealed class ApiKeyEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Usage_GatheredBeforeShutdown_IsWrittenAtShutdown()
+    {
+        var (_, created) = await CreateKeyAsync(["reports:read"]);
+        var key = created.GetProperty("key").GetString()!;
+        (await WithKeyAsync(HttpMethod.Get, "/reports", key)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        await _host.App.StopAsync(TestContext.Current.CancellationToken);
+
+        await using var scope = _host.App.Services.CreateAsyncScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<IApiKeyStore>()
+            .FindByIdAsync(Guid.Parse(created.GetProperty("id").GetString()!), TestContext.Current.CancellationToken);
+        stored!.LastUsedAt.Should().Be(_host.Time.GetUtcNow());
+        _host.Service<InMemoryAuditLog>().Events.Should().Contain(e => e.Type == AuditEventTypes.ApiKeyUsed);
+    }
+
+    [Fact]
     public async Task Events_AreAudited_AndUsageIsAggregated()
     {
         var (accessToken, created) = await CreateKeyAsync(["reports:read"]);
