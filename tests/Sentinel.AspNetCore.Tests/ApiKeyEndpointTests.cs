@@ -185,7 +185,8 @@ public sealed class ApiKeyEndpointTests : IAsyncLifetime
     [Fact]
     public async Task OverTheRateLimit_Is429WithRetryAfter()
     {
-        await using var host = await StartAsync(o => o.ApiKeys.RateLimitPermits = 2);
+        // A long window: the bucket's real-time refill must not land inside the test.
+        await using var host = await StartAsync(o => { o.ApiKeys.RateLimitPermits = 2; o.ApiKeys.RateLimitWindow = TimeSpan.FromHours(1); });
         var (_, tokens) = await host.SignUpAndLoginAsync();
         var created = await (await host.PostAsync("/auth/api-keys", new { name = "busy", scopes = new[] { "reports:read" } }, tokens.AccessToken)).Content.ReadFromJsonAsync<JsonElement>();
         var key = created.GetProperty("key").GetString()!;

@@ -192,7 +192,8 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task RateLimit_RefusesOverTheBudget_WithWhenToRetry()
     {
-        using var s = Create(o => o.ApiKeys.RateLimitPermits = 3);
+        // A long window: the bucket's real-time refill must not land inside the test.
+        using var s = Create(o => { o.ApiKeys.RateLimitPermits = 3; o.ApiKeys.RateLimitWindow = TimeSpan.FromHours(1); });
         var user = await s.RegisterAsync();
         var service = s.Get<ApiKeyService>();
         var created = (await service.CreateAsync(user.Id, "busy", ["reports:read"], null, cancellationToken: Ct)).Value!;
@@ -205,7 +206,7 @@ public sealed class ApiKeyServiceTests
 
         var limited = await service.VerifyAsync(created.Key, cancellationToken: Ct);
         limited.Outcome.Should().Be(ApiKeyVerificationOutcome.RateLimited);
-        limited.RetryAfter.Should().BePositive().And.BeLessThanOrEqualTo(TimeSpan.FromMinutes(1));
+        limited.RetryAfter.Should().BePositive().And.BeLessThanOrEqualTo(TimeSpan.FromHours(1));
         (await service.VerifyAsync(other.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid, "each key has its own bucket");
         s.Audit.Events.Should().Contain(e => e.Type == AuditEventTypes.RateLimitExceeded && e.ApiKeyId == created.Record.Id);
     }
@@ -213,7 +214,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task RateLimit_CanBeOverriddenPerKey()
     {
-        using var s = Create(o => o.ApiKeys.RateLimitPermits = 1);
+        using var s = Create(o => { o.ApiKeys.RateLimitPermits = 1; o.ApiKeys.RateLimitWindow = TimeSpan.FromHours(1); });
         var user = await s.RegisterAsync();
         var service = s.Get<ApiKeyService>();
         var generous = (await service.CreateAsync(user.Id, "batch job", ["reports:read"], null, cancellationToken: Ct, rateLimitPermits: 5)).Value!;
