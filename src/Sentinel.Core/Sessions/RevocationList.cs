@@ -25,9 +25,6 @@ public sealed class RevocationList
         _time = time;
     }
 
-    /// <summary>How many revoked sessions are held.</summary>
-    public int RevokedSessionCount => _sessions.Count;
-
     /// <summary>True when a token of <paramref name="sessionId"/> for <paramref name="userId"/>, issued at <paramref name="issuedAt"/>, must be refused.</summary>
     public bool IsRevoked(Guid sessionId, Guid userId, DateTimeOffset issuedAt) =>
         _sessions.ContainsKey(sessionId)

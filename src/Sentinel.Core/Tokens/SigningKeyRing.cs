@@ -48,9 +48,6 @@ public sealed class SigningKeyRing : IDisposable
     /// <summary>True once keys have been loaded.</summary>
     public bool IsLoaded => !ReferenceEquals(_snapshot, Snapshot.Empty);
 
-    /// <summary>The algorithms of the keys in the ring (what validation accepts).</summary>
-    public IReadOnlyCollection<string> Algorithms => _snapshot.Algorithms;
-
     /// <summary>Finds a key by <c>kid</c> in memory; null for an unknown id.</summary>
     public RingKey? Find(string? keyId) =>
         keyId is not null && _snapshot.ById.TryGetValue(keyId, out var key) ? key : null;
@@ -285,7 +282,6 @@ public sealed class SigningKeyRing : IDisposable
             Keys = keys;
             NextCheckAt = nextCheckAt;
             ById = keys.ToFrozenDictionary(k => k.Id, StringComparer.Ordinal);
-            Algorithms = keys.Select(k => k.Algorithm).Distinct(StringComparer.Ordinal).ToArray();
             Published = keys.Where(k => k.PublicJwk is not null).Select(k => k.PublicJwk!).ToArray();
         }
 
@@ -294,8 +290,6 @@ public sealed class SigningKeyRing : IDisposable
         public DateTimeOffset NextCheckAt { get; }
 
         public FrozenDictionary<string, RingKey> ById { get; }
-
-        public IReadOnlyCollection<string> Algorithms { get; }
 
         public IReadOnlyList<JsonWebKey> Published { get; }
 
