@@ -1,4 +1,5 @@
 using Sentinel.ApiKeys;
+using Sentinel.Audit;
 using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Tokens;
@@ -23,4 +24,7 @@ public sealed class SentinelOptions
 
     /// <summary>API keys for service-to-service calls.</summary>
     public ApiKeyOptions ApiKeys { get; } = new();
+
+    /// <summary>The audit log: queue, batching, retries, retention and who may read it.</summary>
+    public AuditOptions Audit { get; } = new();
 }

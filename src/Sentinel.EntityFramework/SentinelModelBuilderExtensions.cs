@@ -1,5 +1,6 @@
 using Sentinel.EntityFramework;
 using Sentinel.EntityFramework.ApiKeys;
+using Sentinel.EntityFramework.Audit;
 using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
@@ -26,6 +27,8 @@ public static class SentinelModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new RecoveryCodeConfiguration());
         modelBuilder.ApplyConfiguration(new MfaChallengeConfiguration());
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
+        modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
+        modelBuilder.ApplyConfiguration(new AuditAnchorConfiguration());
 
         var converter = new UtcTicksConverter();
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => e.GetTableName()?.StartsWith("sentinel_", StringComparison.Ordinal) == true))

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Sentinel.Audit;
 using Sentinel.Passwords;
 using Sentinel.Storage.InMemory;
 using Sentinel.Users;
@@ -22,6 +23,9 @@ internal sealed class TestServices : IDisposable
         var services = new ServiceCollection();
         configureServices?.Invoke(services);
         services.AddSingleton<TimeProvider>(Time);
+        // Service tests check which events are recorded: a synchronous log instead of the queued writer.
+        services.AddSingleton<InMemoryAuditLog>();
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<InMemoryAuditLog>());
         services.AddSentinelCore(o =>
         {
             // Cheap parameters: these tests are about policy, not hashing cost.

@@ -1,3 +1,4 @@
+using FluentAssertions;
 using Microsoft.EntityFrameworkCore;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
@@ -149,6 +150,55 @@ public sealed class PostgresApiKeyStoreTests(PostgresTestDatabase database) : Ap
         database.RequireServer();
         return ValueTask.FromResult<Sentinel.ApiKeys.IApiKeyStore>(new Sentinel.EntityFramework.ApiKeys.EntityFrameworkApiKeyStore<SentinelPostgreSqlDbContext>(_pool.Next()));
     }
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The audit store conformance suite on SQLite, tampering by SQL (SECURITY A3).</summary>
+public sealed class SqliteAuditStoreTests(SqliteTestDatabase database) : AuditStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override async ValueTask<Sentinel.Audit.IAuditStore> CreateEmptyStoreAsync()
+    {
+        var context = _pool.Next();
+        await context.Database.ExecuteSqlRawAsync("DELETE FROM sentinel_audit_events; DELETE FROM sentinel_audit_anchor;", TestContext.Current.CancellationToken);
+        return new Sentinel.EntityFramework.Audit.EntityFrameworkAuditStore<SentinelSqliteDbContext>(context);
+    }
+
+    protected override ValueTask<Sentinel.Audit.IAuditStore> CreateStoreAsync() =>
+        ValueTask.FromResult<Sentinel.Audit.IAuditStore>(new Sentinel.EntityFramework.Audit.EntityFrameworkAuditStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    protected override async ValueTask EditTypeAsync(long sequence, string type) =>
+        (await _pool.Next().Database.ExecuteSqlAsync($"UPDATE sentinel_audit_events SET \"Type\" = {type} WHERE \"Sequence\" = {sequence}", TestContext.Current.CancellationToken)).Should().Be(1);
+
+    protected override async ValueTask DeleteAsync(long sequence) =>
+        (await _pool.Next().Database.ExecuteSqlAsync($"DELETE FROM sentinel_audit_events WHERE \"Sequence\" = {sequence}", TestContext.Current.CancellationToken)).Should().Be(1);
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The audit store conformance suite on PostgreSQL, tampering by SQL (SECURITY A3).</summary>
+public sealed class PostgresAuditStoreTests(PostgresTestDatabase database) : AuditStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override async ValueTask<Sentinel.Audit.IAuditStore> CreateEmptyStoreAsync()
+    {
+        database.RequireServer();
+        var context = _pool.Next();
+        await context.Database.ExecuteSqlRawAsync("DELETE FROM sentinel_audit_events; DELETE FROM sentinel_audit_anchor;", TestContext.Current.CancellationToken);
+        return new Sentinel.EntityFramework.Audit.EntityFrameworkAuditStore<SentinelPostgreSqlDbContext>(context);
+    }
+
+    protected override ValueTask<Sentinel.Audit.IAuditStore> CreateStoreAsync() =>
+        ValueTask.FromResult<Sentinel.Audit.IAuditStore>(new Sentinel.EntityFramework.Audit.EntityFrameworkAuditStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+
+    protected override async ValueTask EditTypeAsync(long sequence, string type) =>
+        (await _pool.Next().Database.ExecuteSqlAsync($"UPDATE sentinel_audit_events SET \"Type\" = {type} WHERE \"Sequence\" = {sequence}", TestContext.Current.CancellationToken)).Should().Be(1);
+
+    protected override async ValueTask DeleteAsync(long sequence) =>
+        (await _pool.Next().Database.ExecuteSqlAsync($"DELETE FROM sentinel_audit_events WHERE \"Sequence\" = {sequence}", TestContext.Current.CancellationToken)).Should().Be(1);
 
     public void Dispose() => _pool.Dispose();
 }

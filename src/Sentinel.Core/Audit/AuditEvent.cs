@@ -37,9 +37,9 @@ public sealed record AuditEvent
     public string? TraceId { get; init; }
 
     /// <summary>A small map of non-secret facts, such as <c>reason</c>.</summary>
-    public IReadOnlyDictionary<string, string> Details { get; init; } = EmptyDetails;
+    public IReadOnlyDictionary<string, string> Details { get; init; } = NoDetails;
 
-    private static readonly IReadOnlyDictionary<string, string> EmptyDetails = new Dictionary<string, string>();
+    internal static readonly IReadOnlyDictionary<string, string> NoDetails = new Dictionary<string, string>();
 }
 
 /// <summary>Whether the audited decision allowed or refused the action.</summary>

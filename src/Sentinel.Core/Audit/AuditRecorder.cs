@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Sentinel.Diagnostics;
 
 namespace Sentinel.Audit;
 
@@ -8,14 +9,19 @@ public sealed class AuditRecorder
     /// <summary>Longest string kept in an audit field; longer values are cut (they are data, never interpreted).</summary>
     public const int MaxFieldLength = 512;
 
+    /// <summary>Most entries kept in an event's details; more are a bug in the caller and are cut.</summary>
+    public const int MaxDetails = 16;
+
     private readonly IAuditLog _log;
     private readonly TimeProvider _time;
+    private readonly SentinelMetrics _metrics;
 
     /// <summary>Creates a recorder over <paramref name="log"/>.</summary>
-    public AuditRecorder(IAuditLog log, TimeProvider time)
+    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics)
     {
         _log = log;
         _time = time;
+        _metrics = metrics;
     }
 
     /// <summary>Records an event of <paramref name="type"/>.</summary>
@@ -45,10 +51,10 @@ public sealed class AuditRecorder
             TraceId = Activity.Current?.TraceId.ToHexString(),
             Details = Details(reason, details),
         };
+        _metrics.SecurityEvent(type, outcome);
         return _log.WriteAsync(auditEvent, cancellationToken);
     }
 
-    private static readonly IReadOnlyDictionary<string, string> NoDetails = new Dictionary<string, string>();
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> ReasonOnly = new(StringComparer.Ordinal);
 
     private static IReadOnlyDictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details)
@@ -56,10 +62,15 @@ public sealed class AuditRecorder
         if (details is null)
         {
             // Reasons come from closed sets: share one read-only map per reason instead of allocating per event.
-            return reason is null ? NoDetails : ReasonOnly.GetOrAdd(reason, static r => new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = r });
+            return reason is null ? AuditEvent.NoDetails : ReasonOnly.GetOrAdd(reason, static r => new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = r });
         }
 
-        var map = new Dictionary<string, string>(details, StringComparer.Ordinal);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in details.Take(MaxDetails))
+        {
+            map[Limit(key)!] = Limit(value)!;
+        }
+
         if (reason is not null)
         {
             map["reason"] = reason;
@@ -68,6 +79,54 @@ public sealed class AuditRecorder
         return map;
     }
 
-    /// <summary>Cuts a client-supplied string to <see cref="MaxFieldLength"/>; stored as data, never interpreted.</summary>
-    internal static string? Limit(string? value) => value is { Length: > MaxFieldLength } ? value[..MaxFieldLength] : value;
+    /// <summary>
+    /// Cuts a client-supplied string to <see cref="MaxFieldLength"/> and replaces NUL and unpaired surrogates (which
+    /// PostgreSQL text and strict UTF-8 refuse) with U+FFFD; otherwise it is stored as data, never interpreted.
+    /// </summary>
+    internal static string? Limit(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length > MaxFieldLength)
+        {
+            value = value[..MaxFieldLength];
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0' || (char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))))
+            {
+                return Clean(value);
+            }
+
+            if (char.IsHighSurrogate(c))
+            {
+                i++;
+            }
+        }
+
+        return value;
+    }
+
+    private static string Clean(string value)
+    {
+        var chars = value.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
 }

@@ -37,9 +37,9 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<IPasswordHasher, PasswordHasher>();
         services.TryAddSingleton<PasswordPolicy>();
         services.TryAddSingleton<AuditRecorder>();
-        // Until a durable audit store is added, events are kept in memory (newest 10,000).
-        services.TryAddSingleton<InMemoryAuditLog>();
-        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<InMemoryAuditLog>());
+        services.TryAddSingleton<AuditWriter>();
+        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditWriter>());
+        services.TryAddScoped<AuditService>();
         services.TryAddScoped<UserService>();
         services.TryAddSingleton<ISecretProtector, EphemeralSecretProtector>();
         services.TryAddSingleton<SigningKeyRing>();
@@ -53,7 +53,7 @@ public static class SentinelCoreServiceCollectionExtensions
         return new SentinelBuilder(services);
     }
 
-    /// <summary>Keeps users, sessions, signing keys, two-factor state and API keys in process memory: for tests, demos and single-process prototypes.</summary>
+    /// <summary>Keeps users, sessions, signing keys, two-factor state, API keys and the audit chain in process memory: for tests, demos and single-process prototypes.</summary>
     public static SentinelBuilder AddInMemoryStores(this SentinelBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -62,6 +62,7 @@ public static class SentinelCoreServiceCollectionExtensions
         builder.Services.TryAddSingleton<ISigningKeyStore, InMemorySigningKeyStore>();
         builder.Services.TryAddSingleton<IMfaStore, InMemoryMfaStore>();
         builder.Services.TryAddSingleton<IApiKeyStore, InMemoryApiKeyStore>();
+        builder.Services.TryAddSingleton<IAuditStore, InMemoryAuditStore>();
         return builder;
     }
 }

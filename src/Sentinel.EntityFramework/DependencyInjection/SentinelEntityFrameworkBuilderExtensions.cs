@@ -2,7 +2,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sentinel.ApiKeys;
 using Sentinel.EntityFramework;
+using Sentinel.Audit;
 using Sentinel.EntityFramework.ApiKeys;
+using Sentinel.EntityFramework.Audit;
 using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
@@ -29,6 +31,7 @@ public static class SentinelEntityFrameworkBuilderExtensions
         builder.Services.TryAddScoped<ISigningKeyStore, EntityFrameworkSigningKeyStore<TContext>>();
         builder.Services.TryAddScoped<IMfaStore, EntityFrameworkMfaStore<TContext>>();
         builder.Services.TryAddScoped<IApiKeyStore, EntityFrameworkApiKeyStore<TContext>>();
+        builder.Services.TryAddScoped<IAuditStore, EntityFrameworkAuditStore<TContext>>();
         return builder;
     }
 

@@ -56,30 +56,4 @@ public sealed class AuditTests
         logs.Lines.Should().NotBeEmpty("the service logs its decisions");
         everything.Should().NotContain("Secret-");
     }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public List<string> Lines { get; } = [];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lock (owner.Lines)
-                {
-                    owner.Lines.Add(formatter(state, exception) + " " + JsonSerializer.Serialize(state?.ToString()));
-                }
-            }
-        }
-    }
 }

@@ -36,3 +36,29 @@ public sealed class InMemoryApiKeyStoreTests : ApiKeyStoreSpecification
 
     protected override ValueTask<Sentinel.ApiKeys.IApiKeyStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.ApiKeys.IApiKeyStore>(_store);
 }
+
+/// <summary>The audit store conformance suite against the in-memory store.</summary>
+public sealed class InMemoryAuditStoreTests : AuditStoreSpecification
+{
+    private InMemoryAuditStore _store = new();
+
+    protected override ValueTask<Sentinel.Audit.IAuditStore> CreateEmptyStoreAsync()
+    {
+        _store = new InMemoryAuditStore();
+        return ValueTask.FromResult<Sentinel.Audit.IAuditStore>(_store);
+    }
+
+    protected override ValueTask<Sentinel.Audit.IAuditStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.Audit.IAuditStore>(_store);
+
+    protected override ValueTask EditTypeAsync(long sequence, string type)
+    {
+        _store.Tamper(sequence, e => e with { Type = type });
+        return ValueTask.CompletedTask;
+    }
+
+    protected override ValueTask DeleteAsync(long sequence)
+    {
+        _store.Tamper(sequence, _ => null);
+        return ValueTask.CompletedTask;
+    }
+}

@@ -3,8 +3,9 @@ using Sentinel.Audit;
 namespace Sentinel.Storage.InMemory;
 
 /// <summary>
-/// Keeps the newest events in memory (default 10,000). For tests and single-process demos; the durable,
-/// tamper-evident writer replaces it in production.
+/// A synchronous <see cref="IAuditLog"/> that keeps the newest events in memory (default 10,000), for unit tests
+/// that check which events a service records. Hosts use the default <see cref="AuditWriter"/>, which chains and
+/// stores events through <see cref="IAuditStore"/>.
 /// </summary>
 public sealed class InMemoryAuditLog : IAuditLog
 {

@@ -1,0 +1,340 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sentinel.Diagnostics;
+
+namespace Sentinel.Audit;
+
+/// <summary>
+/// The durable <see cref="IAuditLog"/>: the request path pays one lock-free enqueue; a single background loop
+/// drains the queue in batches, chains each batch onto the stored head and appends it through
+/// <see cref="IAuditStore"/>. A failing store is retried with backoff while events wait in the queue; a full
+/// queue makes callers wait (bounded) rather than lose events; <see cref="CompleteAsync"/> (called when the host
+/// stops, or on dispose) writes what is queued before returning (SECURITY A4). Events are given up only when a
+/// wait or the shutdown deadline runs out, and then a log line and <c>sentinel.audit.dropped</c> say how many.
+/// </summary>
+public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposable
+{
+    private static readonly TimeSpan DisposeDeadline = TimeSpan.FromSeconds(30);
+
+    private readonly Channel<AuditEvent> _queue = Channel.CreateUnbounded<AuditEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _appendGate = new(1, 1);
+    private readonly CancellationTokenSource _giveUp = new();
+    private readonly IServiceScopeFactory _scopes;
+    private readonly AuditOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SentinelMetrics _metrics;
+    private readonly ILogger _logger;
+    private TaskCompletionSource _progress = NewSignal();
+    private AuditChainHead? _head;
+    private Task? _loop;
+    private long _depth;    // accepted and not yet stored or given up: bounded by QueueCapacity
+    private long _accepted; // ever accepted
+    private long _settled;  // ever stored or given up
+    private int _state;     // 0 idle, 1 running, 2 completing
+    private int _disposed;
+
+    /// <summary>Creates the writer; its loop starts with the first event.</summary>
+    public AuditWriter(IServiceScopeFactory scopes, IOptions<SentinelOptions> options, TimeProvider time, SentinelMetrics metrics, ILogger<AuditWriter>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _scopes = scopes;
+        _options = options.Value.Audit;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        metrics.ObserveAuditQueue(() => Volatile.Read(ref _depth));
+    }
+
+    /// <summary>Events accepted and not yet stored.</summary>
+    public long QueueDepth => Volatile.Read(ref _depth);
+
+    /// <inheritdoc />
+    public ValueTask WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        if (Volatile.Read(ref _state) == 0 && Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        {
+            _loop = Task.Run(RunAsync, CancellationToken.None);
+        }
+
+        return TryEnqueue(auditEvent) switch
+        {
+            Enqueue.Accepted => ValueTask.CompletedTask,
+            Enqueue.Full => WaitForRoomAsync(auditEvent, cancellationToken),
+            _ => WriteLateAsync(auditEvent),
+        };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var target = Volatile.Read(ref _accepted);
+        while (true)
+        {
+            var signal = Volatile.Read(ref _progress).Task; // taken before the check, so no progress is missed
+            if (Volatile.Read(ref _settled) >= target)
+            {
+                return;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting into the queue and writes everything queued, retrying a failing store until
+    /// <paramref name="deadline"/> fires; what is still unwritten then is given up, logged and counted.
+    /// Events written after this call are stored directly, one at a time.
+    /// </summary>
+    public async Task CompleteAsync(CancellationToken deadline)
+    {
+        Interlocked.CompareExchange(ref _state, 2, 0);
+        Interlocked.CompareExchange(ref _state, 2, 1);
+        _queue.Writer.TryComplete();
+        if (_loop is not { } loop || loop.IsCompleted)
+        {
+            return;
+        }
+
+        using var giveUp = deadline.Register(static s => ((CancellationTokenSource)s!).Cancel(), _giveUp);
+        await loop.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        using var deadline = new CancellationTokenSource(DisposeDeadline);
+        await CompleteAsync(deadline.Token).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _giveUp.Dispose();
+            _appendGate.Dispose();
+        }
+    }
+
+    /// <summary>For containers disposed synchronously: blocks while the queue is written (at most 30 s).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private Enqueue TryEnqueue(AuditEvent auditEvent)
+    {
+        if (Interlocked.Increment(ref _depth) > _options.QueueCapacity)
+        {
+            Interlocked.Decrement(ref _depth);
+            return Enqueue.Full;
+        }
+
+        Interlocked.Increment(ref _accepted);
+        if (_queue.Writer.TryWrite(auditEvent))
+        {
+            return Enqueue.Accepted;
+        }
+
+        Interlocked.Decrement(ref _accepted);
+        Interlocked.Decrement(ref _depth);
+        return Enqueue.Completed;
+    }
+
+    private async ValueTask WaitForRoomAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        _metrics.AuditQueueFull();
+        var deadline = _time.GetUtcNow() + _options.EnqueueTimeout;
+        while (true)
+        {
+            var signal = Volatile.Read(ref _progress).Task;
+            switch (TryEnqueue(auditEvent))
+            {
+                case Enqueue.Accepted:
+                    return;
+                case Enqueue.Completed:
+                    await WriteLateAsync(auditEvent).ConfigureAwait(false);
+                    return;
+            }
+
+            var remaining = deadline - _time.GetUtcNow();
+            try
+            {
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException();
+                }
+
+                await signal.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                GiveUp(1, DropReason.QueueFull);
+                return;
+            }
+        }
+    }
+
+    /// <summary>An event that arrives after <see cref="CompleteAsync"/>: stored directly, once.</summary>
+    private async ValueTask WriteLateAsync(AuditEvent auditEvent)
+    {
+        Interlocked.Increment(ref _accepted);
+        Interlocked.Increment(ref _depth);
+        try
+        {
+            await AppendAsync([auditEvent], CancellationToken.None).ConfigureAwait(false);
+            Settle(1);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            WriteFailed(_logger, e, 1, 1);
+            GiveUp(1, DropReason.StoreUnavailable);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<AuditEvent>(_options.BatchSize);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < _options.BatchSize && reader.TryRead(out var auditEvent))
+            {
+                batch.Add(auditEvent);
+            }
+
+            if (await AppendWithRetryAsync(batch).ConfigureAwait(false))
+            {
+                Settle(batch.Count);
+            }
+            else
+            {
+                GiveUp(batch.Count, DropReason.StoreUnavailable);
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task<bool> AppendWithRetryAsync(List<AuditEvent> batch)
+    {
+        var delay = _options.RetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await AppendAsync(batch, _giveUp.Token).ConfigureAwait(false);
+                if (attempt > 1)
+                {
+                    StoreRecovered(_logger, attempt);
+                }
+
+                return true;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _metrics.AuditWriteFailed();
+                if (_giveUp.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                if (attempt == 1 || attempt % 10 == 0)
+                {
+                    WriteFailed(_logger, e, batch.Count, attempt);
+                }
+            }
+
+            try
+            {
+                await Task.Delay(delay, _time, _giveUp.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
+        }
+    }
+
+    /// <summary>Chains <paramref name="events"/> onto the stored head and appends them, all or none.</summary>
+    private async Task AppendAsync(List<AuditEvent> events, CancellationToken cancellationToken)
+    {
+        await _appendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var scope = _scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                var store = scope.ServiceProvider.GetRequiredService<IAuditStore>();
+                var head = _head;
+                if (head is null)
+                {
+                    head = await store.GetHeadAsync(cancellationToken).ConfigureAwait(false);
+                    if (head.Id == events[^1].Id)
+                    {
+                        _head = head; // the failed attempt did commit: nothing to write again
+                        return;
+                    }
+                }
+
+                var entries = new AuditEntry[events.Count];
+                var previous = head.Hash;
+                for (var i = 0; i < events.Count; i++)
+                {
+                    entries[i] = AuditEntry.Link(events[i], head.Sequence + 1 + i, previous);
+                    previous = entries[i].Hash;
+                }
+
+                _head = null; // unknown until the append is known to have committed
+                await store.AppendAsync(entries, cancellationToken).ConfigureAwait(false);
+                _head = new AuditChainHead(entries[^1].Sequence, entries[^1].Hash, entries[^1].Id);
+                _metrics.AuditWritten(entries.Length);
+            }
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    private void Settle(int count)
+    {
+        Interlocked.Add(ref _depth, -count);
+        Interlocked.Add(ref _settled, count);
+        Interlocked.Exchange(ref _progress, NewSignal()).TrySetResult();
+    }
+
+    private void GiveUp(int count, DropReason reason)
+    {
+        _metrics.AuditDropped(count, reason == DropReason.QueueFull ? "queue_full" : "store_unavailable");
+        EventsDropped(_logger, count, reason);
+        if (reason == DropReason.QueueFull)
+        {
+            return; // never entered the queue
+        }
+
+        Settle(count);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private enum Enqueue
+    {
+        Accepted,
+        Full,
+        Completed,
+    }
+
+    private enum DropReason
+    {
+        QueueFull,
+        StoreUnavailable,
+    }
+
+    [LoggerMessage(1401, LogLevel.Warning, "Writing {Count} audit events failed (attempt {Attempt}); they stay queued and the write is retried.")]
+    private static partial void WriteFailed(ILogger logger, Exception exception, int count, int attempt);
+
+    [LoggerMessage(1402, LogLevel.Information, "The audit store accepted writes again after {Attempts} attempts; no queued event was lost.")]
+    private static partial void StoreRecovered(ILogger logger, int attempts);
+
+    [LoggerMessage(1403, LogLevel.Error, "Gave up {Count} audit events ({Reason}); they are not stored.")]
+    private static partial void EventsDropped(ILogger logger, int count, DropReason reason);
+}
