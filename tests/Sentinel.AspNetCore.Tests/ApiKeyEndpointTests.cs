@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.ApiKeys;
 using Sentinel.Audit;
-using Sentinel.Storage.InMemory;
 
 namespace Sentinel.AspNetCore.Tests;
 
@@ -242,7 +241,7 @@ public sealed class ApiKeyEndpointTests : IAsyncLifetime
         var stored = await scope.ServiceProvider.GetRequiredService<IApiKeyStore>()
             .FindByIdAsync(Guid.Parse(created.GetProperty("id").GetString()!), TestContext.Current.CancellationToken);
         stored!.LastUsedAt.Should().Be(_host.Time.GetUtcNow());
-        _host.Service<InMemoryAuditLog>().Events.Should().Contain(e => e.Type == AuditEventTypes.ApiKeyUsed);
+        (await _host.AuditAsync()).Should().Contain(e => e.Type == AuditEventTypes.ApiKeyUsed);
     }
 
     [Fact]
@@ -262,7 +261,7 @@ public sealed class ApiKeyEndpointTests : IAsyncLifetime
         }
 
         await _host.SendAsync(HttpMethod.Delete, $"/auth/api-keys/{created.GetProperty("id").GetString()}", accessToken);
-        var events = _host.Service<InMemoryAuditLog>().Events;
+        var events = await _host.AuditAsync();
         events.Should().Contain(e => e.Type == AuditEventTypes.ApiKeyCreated);
         events.Single(e => e.Type == AuditEventTypes.ApiKeyUsed).Details["count"].Should().Be("3");
         events.Should().Contain(e => e.Type == AuditEventTypes.ApiKeyRejected && e.Details["reason"] == "malformed");

@@ -10,7 +10,9 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Sentinel.Audit;
 using Sentinel.EntityFramework;
+using Sentinel.Users;
 
 namespace Sentinel.AspNetCore.Tests;
 
@@ -35,13 +37,14 @@ public sealed class SentinelTestHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(Start);
 
-    public static async Task<SentinelTestHost> StartAsync(Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null)
+    public static async Task<SentinelTestHost> StartAsync(Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null)
     {
         var host = new SentinelTestHost();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TimeProvider>(host.Time);
+        services?.Invoke(builder.Services);
         builder.Services.AddSentinelAuth(o =>
         {
             o.Tokens.Issuer = "https://api.example.test";
@@ -112,6 +115,25 @@ public sealed class SentinelTestHost : IAsyncDisposable
     public Task<HttpResponseMessage> PostAsync(string path, object? body, string? accessToken = null) => SendAsync(HttpMethod.Post, path, accessToken, body);
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    /// <summary>Every stored audit entry, oldest first, after the queue was written.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync()
+    {
+        await Service<IAuditLog>().FlushAsync(TestContext.Current.CancellationToken);
+        await using var scope = App.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IAuditStore>().ReadChainAsync(0, int.MaxValue, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Registers a user with <paramref name="role"/> and signs them in (roles travel in the access token).</summary>
+    public async Task<(Guid UserId, Tokens Tokens)> SignUpWithRoleAsync(string role)
+    {
+        var email = await RegisterAsync();
+        await using var scope = App.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserService>();
+        var user = await scope.ServiceProvider.GetRequiredService<IUserStore>().FindByNormalizedEmailAsync(EmailNormalizer.Normalize(email), TestContext.Current.CancellationToken);
+        (await users.AddRoleAsync(user!.Id, role, TestContext.Current.CancellationToken)).Succeeded.Should().BeTrue();
+        return (user.Id, await LoginAsync(email));
+    }
 
     public async ValueTask DisposeAsync()
     {

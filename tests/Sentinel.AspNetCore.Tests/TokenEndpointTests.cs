@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Sentinel.Audit;
 using Sentinel.EntityFramework;
-using Sentinel.Storage.InMemory;
 using Sentinel.Users;
 
 namespace Sentinel.AspNetCore.Tests;
@@ -113,7 +112,7 @@ public sealed class TokenEndpointTests : IAsyncLifetime
         await replay.ShouldBeProblemAsync(401, "invalid_refresh_token");
         (await _host.PostAsync("/auth/refresh", new { refreshToken = next.RefreshToken })).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await _host.GetAsync("/auth/me", next.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the thief's and the user's access tokens both die");
-        _host.Service<InMemoryAuditLog>().Events.Should().Contain(e => e.Type == AuditEventTypes.TokenReuseDetected);
+        (await _host.AuditAsync()).Should().Contain(e => e.Type == AuditEventTypes.TokenReuseDetected);
     }
 
     [Fact]
@@ -217,7 +216,7 @@ public sealed class TokenEndpointTests : IAsyncLifetime
         (await _host.GetAsync("/protected", phone.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await _host.GetAsync("/protected", laptop.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await _host.PostAsync("/auth/refresh", new { refreshToken = phone.RefreshToken })).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        _host.Service<InMemoryAuditLog>().Events.Should().Contain(e => e.Type == AuditEventTypes.LogoutAll);
+        (await _host.AuditAsync()).Should().Contain(e => e.Type == AuditEventTypes.LogoutAll);
         await _host.LoginAsync(email);
     }
 
@@ -257,7 +256,7 @@ public sealed class TokenEndpointTests : IAsyncLifetime
         await _host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken });
         await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
 
-        var events = _host.Service<InMemoryAuditLog>().Events;
+        var events = await _host.AuditAsync();
         events.Select(e => e.Type).Should().Contain([AuditEventTypes.UserRegistered, AuditEventTypes.LoginSucceeded, AuditEventTypes.TokenRefreshed, AuditEventTypes.LoginFailed]);
         var all = JsonSerializer.Serialize(events);
         all.Should().NotContain(tokens.RefreshToken).And.NotContain(tokens.AccessToken).And.NotContain(SentinelTestHost.Password);

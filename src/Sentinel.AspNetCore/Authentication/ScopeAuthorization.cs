@@ -34,7 +34,29 @@ internal sealed class ScopeAuthorizationHandler(IOptions<SentinelOptions> option
     }
 }
 
-/// <summary>Answers a missing scope with 403 <c>insufficient_scope</c>; everything else as ASP.NET Core does.</summary>
+/// <summary>Requires the admin role of <see cref="Sentinel.Audit.AuditOptions.AdminRole"/>, read when checked so options apply.</summary>
+public sealed class SentinelAdminRequirement : IAuthorizationRequirement;
+
+/// <summary>Decides <see cref="SentinelAdminRequirement"/> from the bearer token's <c>role</c> claims.</summary>
+internal sealed class SentinelAdminAuthorizationHandler(IOptions<SentinelOptions> options) : AuthorizationHandler<SentinelAdminRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, SentinelAdminRequirement requirement)
+    {
+        var role = options.Value.Audit.AdminRole;
+        if (context.User.Identities.Any(i => i.IsAuthenticated && i.AuthenticationType == SentinelAuthenticationDefaults.BearerScheme
+            && i.HasClaim(c => c.Type == "role" && string.Equals(c.Value, role, StringComparison.Ordinal))))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Answers a missing scope with 403 <c>insufficient_scope</c> and a missing admin role with 403 <c>forbidden</c>,
+/// as problem details; everything else as ASP.NET Core does.
+/// </summary>
 internal sealed class SentinelAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
@@ -45,6 +67,12 @@ internal sealed class SentinelAuthorizationResultHandler : IAuthorizationMiddlew
         {
             return SentinelProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SentinelErrorCode.InsufficientScope,
                 $"This needs the scope '{missing.Scope}'.");
+        }
+
+        if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<SentinelAdminRequirement>().Any() == true)
+        {
+            return SentinelProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SentinelErrorCode.Forbidden,
+                "This needs an administrator.");
         }
 
         return _default.HandleAsync(next, context, policy, authorizeResult);

@@ -20,4 +20,10 @@ public static class SentinelAuthenticationDefaults
 
     /// <summary>The policy Sentinel's own endpoints require: an authenticated Sentinel user.</summary>
     public const string UserPolicy = "Sentinel.User";
+
+    /// <summary>
+    /// The policy of Sentinel's admin endpoints (the audit log): a signed-in user holding the role named by
+    /// <see cref="Sentinel.Audit.AuditOptions.AdminRole"/> (<c>admin</c> by default). Others get 403 <c>forbidden</c>.
+    /// </summary>
+    public const string AdminPolicy = "Sentinel.Admin";
 }

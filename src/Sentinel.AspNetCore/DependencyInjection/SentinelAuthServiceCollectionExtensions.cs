@@ -16,7 +16,8 @@ public static class SentinelAuthServiceCollectionExtensions
     /// Adds Sentinel: options (validated when the host starts), users, passwords, lockout, sessions, access and
     /// refresh tokens, two-factor, API keys, signing keys (protected with ASP.NET Core Data Protection), the
     /// <c>Sentinel.Bearer</c> and <c>Sentinel.ApiKey</c> schemes behind the <c>Sentinel</c> policy scheme (the default
-    /// scheme unless the host chose another), <c>RequireScope</c> authorization and the <c>Sentinel.User</c> policy.
+    /// scheme unless the host chose another), <c>RequireScope</c> authorization, the <c>Sentinel.User</c> and <c>Sentinel.Admin</c> policies, and the
+    /// queued audit writer (flushed when the host stops).
     /// Chain a store next: <c>.AddSqliteStores("Data Source=app.db")</c>, <c>.AddPostgreSqlStores(…)</c>,
     /// <c>.AddEntityFrameworkStores&lt;AppDbContext&gt;()</c> or <c>.AddInMemoryStores()</c>.
     /// </summary>
@@ -39,11 +40,16 @@ public static class SentinelAuthServiceCollectionExtensions
                 .AddPolicyScheme(SentinelAuthenticationDefaults.Scheme, "Sentinel", o => o.ForwardDefaultSelector = context =>
                     SentinelApiKeyHandler.ReadKey(context.Request) is null ? SentinelAuthenticationDefaults.BearerScheme : SentinelAuthenticationDefaults.ApiKeyScheme);
             services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
+            services.AddSingleton<IAuthorizationHandler, SentinelAdminAuthorizationHandler>();
             services.AddSingleton<IAuthorizationMiddlewareResultHandler, SentinelAuthorizationResultHandler>();
             services.AddAuthorizationBuilder()
                 .AddPolicy(SentinelAuthenticationDefaults.UserPolicy, p => p
                     .AddAuthenticationSchemes(SentinelAuthenticationDefaults.BearerScheme)
-                    .RequireAuthenticatedUser());
+                    .RequireAuthenticatedUser())
+                .AddPolicy(SentinelAuthenticationDefaults.AdminPolicy, p => p
+                    .AddAuthenticationSchemes(SentinelAuthenticationDefaults.BearerScheme)
+                    .RequireAuthenticatedUser()
+                    .AddRequirements(new SentinelAdminRequirement()));
             services.AddHostedService<SentinelHostedService>();
         }
 

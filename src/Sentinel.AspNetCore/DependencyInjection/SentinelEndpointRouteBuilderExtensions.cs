@@ -19,6 +19,7 @@ public static class SentinelEndpointRouteBuilderExtensions
         group.MapTokenEndpoints();
         group.MapMfaEndpoints();
         group.MapApiKeyEndpoints();
+        group.MapAuditEndpoints();
         endpoints.MapSentinelJwks();
         return group;
     }
@@ -38,6 +39,10 @@ public static class SentinelEndpointRouteBuilderExtensions
     /// <summary>Maps only the API key endpoints (<c>/api-keys/…</c>) under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelApiKeys(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
         endpoints.MapGroup(prefix).WithTags("Sentinel").MapApiKeyEndpoints();
+
+    /// <summary>Maps only the audit endpoints (<c>/audit</c>, <c>/audit/me</c>, <c>/audit/verify</c>) under <paramref name="prefix"/>.</summary>
+    public static RouteGroupBuilder MapSentinelAudit(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
+        endpoints.MapGroup(prefix).WithTags("Sentinel").MapAuditEndpoints();
 
     /// <summary>Maps <c>GET /.well-known/jwks.json</c>.</summary>
     public static IEndpointConventionBuilder MapSentinelJwks(this IEndpointRouteBuilder endpoints) =>

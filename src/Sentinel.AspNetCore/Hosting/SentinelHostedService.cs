@@ -2,13 +2,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sentinel.ApiKeys;
+using Sentinel.Audit;
 using Sentinel.Sessions;
 
 namespace Sentinel.AspNetCore.Hosting;
 
 /// <summary>
 /// Loads signing keys and revocations before the host serves requests, then keeps them current: rotates keys on
-/// schedule, reloads revocations made by other instances, and prunes what has expired.
+/// schedule, reloads revocations made by other instances, prunes what has expired (sessions, audit events past
+/// retention), and at stop writes API key usage and the queued audit events.
 /// </summary>
 internal sealed partial class SentinelHostedService(IServiceProvider services, TimeProvider time, ILogger<SentinelHostedService> logger) : IHostedService, IDisposable
 {
@@ -48,6 +50,13 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
         {
             MaintenanceFailed(logger, e);
         }
+
+        // Last: every audit event queued so far is written before the host exits (SECURITY A4), until the host's
+        // shutdown timeout; what cannot be written by then is logged and counted, never dropped silently.
+        if (Volatile.Read(ref _disposed) == 0 && services.GetService<IAuditLog>() is AuditWriter writer)
+        {
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task RunAsync(CancellationToken stopping)
@@ -73,6 +82,7 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
                     {
                         await scope.ServiceProvider.GetRequiredService<ISessionStore>()
                             .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
+                        await scope.ServiceProvider.GetRequiredService<AuditService>().PruneAsync(stopping).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

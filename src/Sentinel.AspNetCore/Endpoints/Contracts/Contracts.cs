@@ -117,6 +117,14 @@ public sealed record ApiKeyResponse(
     Guid Id, string Name, string DisplayPrefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
     DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 
+public sealed record AuditEventResponse(
+    Guid Id, DateTimeOffset Timestamp, string Type, string Outcome, Guid? UserId, Guid? ApiKeyId, Guid? SessionId,
+    string? IpAddress, string? UserAgent, string? TraceId, IReadOnlyDictionary<string, string> Details);
+
+public sealed record AuditPageResponse(IReadOnlyList<AuditEventResponse> Items, string? NextCursor);
+
+public sealed record AuditVerificationResponse(bool Valid, long Checked, Guid? FirstInvalidId);
+
 #pragma warning restore CS1591
 
 /// <summary>Source-generated JSON for every Sentinel request and response (web defaults: camelCase).</summary>
@@ -145,4 +153,6 @@ public sealed record ApiKeyResponse(
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(CreatedApiKeyResponse))]
 [JsonSerializable(typeof(ApiKeyResponse[]))]
+[JsonSerializable(typeof(AuditPageResponse))]
+[JsonSerializable(typeof(AuditVerificationResponse))]
 public sealed partial class SentinelJsonContext : JsonSerializerContext;

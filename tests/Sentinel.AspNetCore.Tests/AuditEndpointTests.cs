@@ -1,0 +1,310 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OtpNet;
+using Sentinel.ApiKeys;
+using Sentinel.Audit;
+using Sentinel.EntityFramework;
+
+namespace Sentinel.AspNetCore.Tests;
+
+/// <summary>docs/API.md "Audit" from the outside, over the real queued writer and a real SQLite file (SECURITY A1–A4).</summary>
+public sealed class AuditEndpointTests : IAsyncLifetime
+{
+    private SentinelTestHost _host = null!;
+
+    public async ValueTask InitializeAsync() => _host = await SentinelTestHost.StartAsync(
+        o => o.ApiKeys.Scopes.Add("reports:read", "Read reports"),
+        app => app.MapGet("/reports", () => TypedResults.Ok("reports")).RequireAuthorization(p => p.RequireScope("reports:read")));
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<JsonElement> PageAsync(string path, string accessToken)
+    {
+        var response = await _host.GetAsync(path, accessToken);
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+
+    private static string[] Types(JsonElement page) => [.. page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("type").GetString()!)];
+
+    [Fact]
+    public async Task OwnHistory_ShowsTheCallersEventsOnly_NewestFirst_WithEveryField()
+    {
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
+        var (_, other) = await _host.SignUpAndLoginAsync();
+
+        var page = await PageAsync("/auth/audit/me", tokens.AccessToken);
+
+        Types(page).Should().Equal(AuditEventTypes.LoginFailed, AuditEventTypes.LoginSucceeded, AuditEventTypes.UserRegistered);
+        page.GetProperty("nextCursor").ValueKind.Should().Be(JsonValueKind.Null);
+        var failed = page.GetProperty("items")[0];
+        failed.EnumerateObject().Select(p => p.Name).Should().Equal(
+            "id", "timestamp", "type", "outcome", "userId", "apiKeyId", "sessionId", "ipAddress", "userAgent", "traceId", "details");
+        failed.GetProperty("outcome").GetString().Should().Be("failure");
+        failed.GetProperty("timestamp").GetString().Should().Be("2026-11-28T14:40:03Z");
+        failed.GetProperty("details").GetProperty("reason").GetString().Should().Be("wrong_password");
+        var succeeded = page.GetProperty("items")[1];
+        succeeded.GetProperty("outcome").GetString().Should().Be("success");
+        var me = await (await _host.GetAsync("/auth/me", tokens.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        succeeded.GetProperty("userId").GetString().Should().Be(me.GetProperty("id").GetString());
+
+        var theirs = await PageAsync("/auth/audit/me", other.AccessToken);
+        Types(theirs).Should().Equal(AuditEventTypes.LoginSucceeded, AuditEventTypes.UserRegistered);
+    }
+
+    [Fact]
+    public async Task OwnHistory_PagesByCursor_AndRefusesBadParameters()
+    {
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await _host.LoginAsync(email);
+        }
+
+        var first = await PageAsync("/auth/audit/me?limit=2", tokens.AccessToken);
+        Types(first).Should().HaveCount(2);
+        var cursor = first.GetProperty("nextCursor").GetString()!;
+        var second = await PageAsync($"/auth/audit/me?limit=2&cursor={cursor}", tokens.AccessToken);
+        var third = await PageAsync($"/auth/audit/me?limit=2&cursor={second.GetProperty("nextCursor").GetString()}", tokens.AccessToken);
+        Types(first).Concat(Types(second)).Concat(Types(third)).Should().Equal(
+            AuditEventTypes.LoginSucceeded, AuditEventTypes.LoginSucceeded, AuditEventTypes.LoginSucceeded, AuditEventTypes.LoginSucceeded, AuditEventTypes.UserRegistered);
+        third.GetProperty("nextCursor").ValueKind.Should().Be(JsonValueKind.Null);
+
+        foreach (var bad in new[] { "limit=0", "limit=501", "limit=ten", "limit=1&limit=2", "cursor=AAAA", "cursor=" + new string('x', 300) })
+        {
+            var problem = await (await _host.GetAsync($"/auth/audit/me?{bad}", tokens.AccessToken)).ShouldBeProblemAsync(400, "validation_failed");
+            problem.GetProperty("errors").EnumerateObject().Should().ContainSingle();
+        }
+
+        (await _host.GetAsync("/auth/audit/me", null)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AdminQuery_FiltersByUserTypeOutcomeAndTime_AndOthersAreForbidden()
+    {
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
+        var (_, admin) = await _host.SignUpWithRoleAsync("admin");
+        var me = await (await _host.GetAsync("/auth/me", tokens.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var userId = me.GetProperty("id").GetString();
+
+        Types(await PageAsync($"/auth/audit?userId={userId}", admin.AccessToken)).Should().Equal(
+            AuditEventTypes.LoginFailed, AuditEventTypes.LoginSucceeded, AuditEventTypes.UserRegistered);
+        Types(await PageAsync($"/auth/audit?userId={userId}&outcome=success", admin.AccessToken)).Should().Equal(
+            AuditEventTypes.LoginSucceeded, AuditEventTypes.UserRegistered);
+        Types(await PageAsync($"/auth/audit?type=login.failed", admin.AccessToken)).Should().Equal(AuditEventTypes.LoginFailed);
+        Types(await PageAsync($"/auth/audit?from=2026-11-28T14:40:03Z&to=2026-11-28T14:40:04Z&limit=500", admin.AccessToken)).Should().HaveCount(6, "two users' events and the first signing key's");
+        Types(await PageAsync($"/auth/audit?from=2026-11-28T14:40:04Z", admin.AccessToken)).Should().BeEmpty();
+
+        foreach (var bad in new[] { "userId=42", "outcome=maybe", "type=login.hacked", "from=yesterday", "from=2026-11-28T14:40:03", "from=2026-11-29T00:00:00Z&to=2026-11-28T00:00:00Z" })
+        {
+            await (await _host.GetAsync($"/auth/audit?{bad}", admin.AccessToken)).ShouldBeProblemAsync(400, "validation_failed");
+        }
+
+        await (await _host.GetAsync("/auth/audit", tokens.AccessToken)).ShouldBeProblemAsync(403, "forbidden");
+        await (await _host.GetAsync("/auth/audit/verify", tokens.AccessToken)).ShouldBeProblemAsync(403, "forbidden");
+        (await _host.GetAsync("/auth/audit", null)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AdminRole_IsConfigurable()
+    {
+        await using var host = await SentinelTestHost.StartAsync(o => o.Audit.AdminRole = "security");
+        var (_, admin) = await host.SignUpWithRoleAsync("admin");
+        var (_, security) = await host.SignUpWithRoleAsync("security");
+
+        await (await host.GetAsync("/auth/audit", admin.AccessToken)).ShouldBeProblemAsync(403, "forbidden");
+        (await host.GetAsync("/auth/audit", security.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Verify_IsValid_ThenReportsTheRowEditedBySql()
+    {
+        // SECURITY A3 over HTTP: an edit in the database makes verify report the first broken id.
+        var (email, _) = await _host.SignUpAndLoginAsync();
+        await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
+        var (_, admin) = await _host.SignUpWithRoleAsync("admin");
+
+        var before = await PageAsync("/auth/audit/verify", admin.AccessToken);
+        before.GetProperty("valid").GetBoolean().Should().BeTrue();
+        before.GetProperty("checked").GetInt64().Should().Be(6);
+        before.GetProperty("firstInvalidId").ValueKind.Should().Be(JsonValueKind.Null);
+
+        // Someone with database access turns the failed sign-in into a success.
+        var failed = (await _host.AuditAsync()).Single(e => e.Type == AuditEventTypes.LoginFailed);
+        await using (var scope = _host.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SentinelDbContext>();
+            (await db.Database.ExecuteSqlAsync($"UPDATE sentinel_audit_events SET \"Outcome\" = 0, \"Type\" = 'login.succeeded' WHERE \"Sequence\" = {failed.Sequence}", Ct)).Should().Be(1);
+        }
+
+        var after = await PageAsync("/auth/audit/verify", admin.AccessToken);
+        after.GetProperty("valid").GetBoolean().Should().BeFalse();
+        after.GetProperty("firstInvalidId").GetGuid().Should().Be(failed.Id);
+        after.GetProperty("checked").GetInt64().Should().Be(failed.Sequence);
+    }
+
+    [Fact]
+    public async Task EveryAuthenticationMfaKeyAndSessionDecision_WritesOneEvent_WithNoSecretInIt()
+    {
+        // SECURITY A1 (every attempt and every key, MFA and session change writes one event) and A2 (no password,
+        // token, key, secret or code in an event), over one user's whole journey.
+        var secrets = new List<string> { SentinelTestHost.Password, "Another-Passphrase-8841" };
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        secrets.AddRange([tokens.AccessToken, tokens.RefreshToken]);
+        await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
+        var refreshed = await (await _host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).Content.ReadFromJsonAsync<SentinelTestHost.Tokens>(Ct);
+        await _host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken }); // reuse: the session is revoked
+        var session = await _host.LoginAsync(email);
+        var other = await _host.LoginAsync(email);
+        var sessions = await (await _host.GetAsync("/auth/sessions", session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var otherId = sessions.EnumerateArray().First(s => !s.GetProperty("current").GetBoolean()).GetProperty("id").GetString();
+        (await _host.SendAsync(HttpMethod.Delete, $"/auth/sessions/{otherId}", session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await _host.PostAsync("/auth/password", new { currentPassword = SentinelTestHost.Password, newPassword = secrets[1] }, session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        // Two-factor: enrol, challenge, a wrong code, a right code, a recovery code, regenerate, disable.
+        var setup = await (await _host.PostAsync("/auth/mfa/totp/setup", null, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var sharedKey = setup.GetProperty("sharedKey").GetString()!;
+        var secret = Base32Encoding.ToBytes(sharedKey);
+        string Code() => new Totp(secret).ComputeTotp(_host.Time.GetUtcNow().UtcDateTime);
+        secrets.Add(sharedKey);
+        var confirm = await (await _host.PostAsync("/auth/mfa/totp/confirm", new { code = Code() }, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var recoveryCodes = confirm.GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        secrets.AddRange(recoveryCodes);
+        _host.Time.Advance(TimeSpan.FromSeconds(30));
+        var challenge = await (await _host.PostAsync("/auth/login", new { email, password = secrets[1] })).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var mfaToken = challenge.GetProperty("mfaToken").GetString()!;
+        secrets.Add(mfaToken);
+        await (await _host.PostAsync("/auth/login/mfa", new { mfaToken, code = "000000" == Code() ? "111111" : "000000" })).ShouldBeProblemAsync(401, "invalid_mfa_code");
+        var code = Code();
+        (await _host.PostAsync("/auth/login/mfa", new { mfaToken, code })).StatusCode.Should().Be(HttpStatusCode.OK);
+        var viaRecovery = await _host.PostAsync("/auth/login", new { email, password = secrets[1], twoFactorRecoveryCode = recoveryCodes[0] });
+        viaRecovery.StatusCode.Should().Be(HttpStatusCode.OK);
+        var mfaSession = (await viaRecovery.Content.ReadFromJsonAsync<SentinelTestHost.Tokens>(Ct))!;
+        _host.Time.Advance(TimeSpan.FromSeconds(30));
+        var regenerated = await _host.PostAsync("/auth/mfa/recovery-codes", new { code = Code() }, mfaSession.AccessToken);
+        regenerated.StatusCode.Should().Be(HttpStatusCode.OK);
+        secrets.AddRange((await regenerated.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!));
+        _host.Time.Advance(TimeSpan.FromSeconds(30));
+        (await _host.PostAsync("/auth/mfa/totp/disable", new { code = Code(), password = secrets[1] }, mfaSession.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        // API keys: create, use, a bad key, rotate, revoke.
+        var created = await (await _host.PostAsync("/auth/api-keys", new { name = "ci", scopes = new[] { "reports:read" } }, mfaSession.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var key = created.GetProperty("key").GetString()!;
+        secrets.Add(key);
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/reports") { Headers = { { "X-Api-Key", key } } })
+        {
+            (await _host.Client.SendAsync(request, Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/reports") { Headers = { { "X-Api-Key", key[..^1] + (key[^1] == 'a' ? 'b' : 'a') } } })
+        {
+            (await _host.Client.SendAsync(request, Ct)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        var rotated = await (await _host.PostAsync($"/auth/api-keys/{created.GetProperty("id").GetString()}/rotate", null, mfaSession.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        secrets.Add(rotated.GetProperty("key").GetString()!);
+        (await _host.SendAsync(HttpMethod.Delete, $"/auth/api-keys/{rotated.GetProperty("id").GetString()}", mfaSession.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await using (var scope = _host.App.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ApiKeyService>().FlushUsageAsync(cancellationToken: Ct);
+        }
+
+        // Sessions end: logout, lockout after repeated failures, log out everywhere.
+        (await _host.PostAsync("/auth/logout", null, mfaSession.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var last = await _host.LoginAsync(email, secrets[1]);
+        for (var i = 0; i < 6; i++)
+        {
+            await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
+        }
+
+        (await _host.PostAsync("/auth/logout/all", null, last.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var events = await _host.AuditAsync();
+        var expected = AuditEventTypes.All.Except([
+            AuditEventTypes.RateLimitExceeded, // issue 8: rate limiting
+            AuditEventTypes.EmailConfirmed, AuditEventTypes.PasswordResetRequested, AuditEventTypes.PasswordReset, // issue 7: email flows
+        ]);
+        events.Select(e => e.Type).Distinct().Should().BeEquivalentTo(expected, "every decision of this journey is audited (A1)");
+        events.Count(e => e.Type == AuditEventTypes.LoginSucceeded).Should().Be(6, "one event per successful sign-in, including both MFA ones");
+        events.Where(e => e.Type is not (AuditEventTypes.SigningKeyRotated or AuditEventTypes.ApiKeyRejected))
+            .Should().OnlyContain(e => e.UserId != null, "every event of a known user names them");
+        var all = JsonSerializer.Serialize(events);
+        foreach (var s in secrets.Append(refreshed!.AccessToken).Append(refreshed.RefreshToken))
+        {
+            all.Should().NotContain(s, "no secret appears in an event (A2)");
+        }
+
+        var admin = await _host.SignUpWithRoleAsync("admin");
+        (await PageAsync("/auth/audit/verify", admin.Tokens.AccessToken)).GetProperty("valid").GetBoolean().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task EventsQueuedWhenTheHostStops_AreWrittenBeforeItExits()
+    {
+        // SECURITY A4 on a real host: the store is held back, requests queue events, the host stops, they are stored.
+        var gate = new HeldBackAuditStore();
+        await using var host = await SentinelTestHost.StartAsync(services: s => s.AddScoped<IAuditStore>(sp => gate.Wrap(
+            ActivatorUtilities.CreateInstance<Sentinel.EntityFramework.Audit.EntityFrameworkAuditStore<SentinelSqliteDbContext>>(sp))));
+        gate.Hold();
+        for (var i = 0; i < 5; i++)
+        {
+            await host.RegisterAsync();
+        }
+
+        host.Service<IAuditLog>().As<AuditWriter>().QueueDepth.Should().BeGreaterThanOrEqualTo(5, "nothing could be written yet");
+        var stopping = host.App.StopAsync(Ct);
+        gate.Release();
+        await stopping;
+
+        // Read the file directly, without waiting on the writer: stopping the host must already have written them.
+        host.Service<IAuditLog>().As<AuditWriter>().QueueDepth.Should().Be(0);
+        await using var scope = host.App.Services.CreateAsyncScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<IAuditStore>().ReadChainAsync(0, 100, Ct);
+        stored.Count(e => e.Type == AuditEventTypes.UserRegistered).Should().Be(5);
+    }
+
+    /// <summary>Holds appends back until released, in front of the real EF store.</summary>
+    private sealed class HeldBackAuditStore
+    {
+        private TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public HeldBackAuditStore() => _open.SetResult();
+
+        public void Hold() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _open.TrySetResult();
+
+        public IAuditStore Wrap(IAuditStore inner) => new Store(inner, this);
+
+        private sealed class Store(IAuditStore inner, HeldBackAuditStore gate) : IAuditStore
+        {
+            public ValueTask<AuditChainHead> GetHeadAsync(CancellationToken cancellationToken) => inner.GetHeadAsync(cancellationToken);
+
+            public async ValueTask AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+            {
+                await gate._open.Task.WaitAsync(cancellationToken);
+                await inner.AppendAsync(entries, cancellationToken);
+            }
+
+            public ValueTask<IReadOnlyList<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken cancellationToken) => inner.QueryAsync(query, cancellationToken);
+
+            public ValueTask<IReadOnlyList<AuditEntry>> ReadChainAsync(long afterSequence, int count, CancellationToken cancellationToken) => inner.ReadChainAsync(afterSequence, count, cancellationToken);
+
+            public ValueTask<AuditAnchor?> GetAnchorAsync(CancellationToken cancellationToken) => inner.GetAnchorAsync(cancellationToken);
+
+            public ValueTask<int> PruneAsync(long throughSequence, AuditAnchor anchor, CancellationToken cancellationToken) => inner.PruneAsync(throughSequence, anchor, cancellationToken);
+
+            public ValueTask<AuditEntry?> FindNewestBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) => inner.FindNewestBeforeAsync(before, cancellationToken);
+        }
+    }
+}
