@@ -1,9 +1,17 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sentinel.Diagnostics;
 
 namespace Sentinel.Audit;
 
-/// <summary>Builds audit events with id, time, client and trace filled in, so services state only what happened.</summary>
+/// <summary>
+/// Builds audit events with id, time, client and trace filled in, so services state only what happened; counts
+/// each on the <c>Sentinel</c> meter and logs it with a stable event id per type (3000 + its position in
+/// <see cref="AuditEventTypes.All"/>, named after the type): refusals at Information, lockouts and refresh-token
+/// reuse at Warning, successes at Debug. Only ids and closed-set reasons are logged (SECURITY A2).
+/// </summary>
 public sealed class AuditRecorder
 {
     /// <summary>Longest string kept in an audit field; longer values are cut (they are data, never interpreted).</summary>
@@ -15,14 +23,29 @@ public sealed class AuditRecorder
     private readonly IAuditLog _log;
     private readonly TimeProvider _time;
     private readonly SentinelMetrics _metrics;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a recorder over <paramref name="log"/>.</summary>
-    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics)
+    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics, ILogger<AuditRecorder>? logger = null)
     {
         _log = log;
         _time = time;
         _metrics = metrics;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
+
+    /// <summary>One precompiled log message per event type (what <c>[LoggerMessage]</c> generates, for a closed set of ids).</summary>
+    private static readonly FrozenDictionary<string, Action<ILogger, AuditOutcome, Guid?, string?, Exception?>> LogByType =
+        AuditEventTypes.All.Select((type, i) => (type, i)).ToFrozenDictionary(
+            t => t.type,
+            t => LoggerMessage.Define<AuditOutcome, Guid?, string?>(
+                t.type is AuditEventTypes.LoginLockedOut or AuditEventTypes.TokenReuseDetected ? LogLevel.Warning
+                    : t.type is AuditEventTypes.LoginFailed or AuditEventTypes.MfaFailed or AuditEventTypes.ApiKeyRejected or AuditEventTypes.RateLimitExceeded ? LogLevel.Information
+                    : LogLevel.Debug,
+                new EventId(3000 + t.i, t.type),
+                "Security event " + t.type + ": {Outcome}, user {UserId}, reason {Reason}.",
+                new LogDefineOptions { SkipEnabledCheck = false }),
+            StringComparer.Ordinal);
 
     /// <summary>Records an event of <paramref name="type"/>.</summary>
     public ValueTask RecordAsync(
@@ -52,6 +75,11 @@ public sealed class AuditRecorder
             Details = Details(reason, details),
         };
         _metrics.SecurityEvent(type, outcome);
+        if (LogByType.TryGetValue(type, out var log))
+        {
+            log(_logger, outcome, userId, reason, null);
+        }
+
         return _log.WriteAsync(auditEvent, cancellationToken);
     }
 

@@ -56,4 +56,32 @@ public sealed class AuditTests
         logs.Lines.Should().NotBeEmpty("the service logs its decisions");
         everything.Should().NotContain("Secret-");
     }
+
+    [Fact]
+    public async Task EachDecision_IsLoggedWithTheStableEventIdOfItsType()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var s = new TestServices(configureServices: services => services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+        await s.RegisterAsync("ada@example.com", "correct horse battery");
+        await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+
+        var failed = logs.EventIds.Single(e => e.Name == AuditEventTypes.LoginFailed);
+        failed.Id.Should().Be(3002, "login.failed is third in the contract's list: 3000 + 2, stable across releases");
+        logs.EventIds.Should().Contain(new EventId(3000, AuditEventTypes.UserRegistered));
+    }
+
+    [Fact]
+    public async Task ClientStrings_AreCut_AndNulOrBrokenSurrogatesReplaced_SoEveryStoreAcceptsThem()
+    {
+        using var s = new TestServices();
+        var recorder = s.Get<AuditRecorder>();
+        var client = new ClientInfo("10.0.0.1\0", new string('a', 600));
+        await recorder.RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, null, client, Ct,
+            details: new Dictionary<string, string> { ["note"] = "bad\uD800pair \U0001F600 ok" });
+
+        var e = s.Audit.Events[^1];
+        e.IpAddress.Should().Be("10.0.0.1\uFFFD");
+        e.UserAgent.Should().HaveLength(AuditRecorder.MaxFieldLength);
+        e.Details["note"].Should().Be("bad\uFFFDpair \U0001F600 ok", "a valid pair is kept, a lone half is replaced");
+    }
 }
