@@ -61,24 +61,24 @@ public sealed record AuditEntry
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
         ArgumentNullException.ThrowIfNull(previousHash);
-        var entry = new AuditEntry
+        var e = auditEvent;
+        return new AuditEntry
         {
             Sequence = sequence,
-            Id = auditEvent.Id,
-            Timestamp = auditEvent.Timestamp,
-            Type = auditEvent.Type,
-            Outcome = auditEvent.Outcome,
-            UserId = auditEvent.UserId,
-            ApiKeyId = auditEvent.ApiKeyId,
-            SessionId = auditEvent.SessionId,
-            IpAddress = auditEvent.IpAddress,
-            UserAgent = auditEvent.UserAgent,
-            TraceId = auditEvent.TraceId,
-            Details = auditEvent.Details,
+            Id = e.Id,
+            Timestamp = e.Timestamp,
+            Type = e.Type,
+            Outcome = e.Outcome,
+            UserId = e.UserId,
+            ApiKeyId = e.ApiKeyId,
+            SessionId = e.SessionId,
+            IpAddress = e.IpAddress,
+            UserAgent = e.UserAgent,
+            TraceId = e.TraceId,
+            Details = e.Details,
             PreviousHash = previousHash,
-            Hash = [],
+            Hash = HashOf(previousHash, sequence, e.Id, e.Timestamp, e.Type, e.Outcome, e.UserId, e.ApiKeyId, e.SessionId, e.IpAddress, e.UserAgent, e.TraceId, e.Details),
         };
-        return entry with { Hash = entry.ComputeHash() };
     }
 
     /// <summary>The event this entry stores.</summary>
@@ -92,61 +92,104 @@ public sealed record AuditEntry
     /// Recomputes the hash from the stored fields: SHA-256 of the previous hash, then each field in a fixed order,
     /// strings length-prefixed in UTF-8, absent values marked, details sorted by key. Any edit changes it.
     /// </summary>
-    public byte[] ComputeHash()
+    public byte[] ComputeHash() =>
+        HashOf(PreviousHash, Sequence, Id, Timestamp, Type, Outcome, UserId, ApiKeyId, SessionId, IpAddress, UserAgent, TraceId, Details);
+
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+
+    private static byte[] HashOf(
+        byte[] previousHash, long sequence, Guid id, DateTimeOffset timestamp, string type, AuditOutcome outcome,
+        Guid? userId, Guid? apiKeyId, Guid? sessionId, string? ipAddress, string? userAgent, string? traceId,
+        IReadOnlyDictionary<string, string> details)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(PreviousHash);
-        Span<byte> buffer = stackalloc byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(buffer, Sequence);
-        sha.AppendData(buffer[..8]);
-        AppendGuid(sha, Id, buffer);
-        BinaryPrimitives.WriteInt64BigEndian(buffer, Timestamp.UtcTicks);
-        sha.AppendData(buffer[..8]);
-        AppendString(sha, Type);
-        buffer[0] = (byte)Outcome;
-        sha.AppendData(buffer[..1]);
-        AppendGuid(sha, UserId, buffer);
-        AppendGuid(sha, ApiKeyId, buffer);
-        AppendGuid(sha, SessionId, buffer);
-        AppendString(sha, IpAddress);
-        AppendString(sha, UserAgent);
-        AppendString(sha, TraceId);
-        BinaryPrimitives.WriteInt32BigEndian(buffer, Details.Count);
-        sha.AppendData(buffer[..4]);
-        foreach (var (key, value) in Details.OrderBy(d => d.Key, StringComparer.Ordinal))
+        // The canonical bytes go into one reused per-thread buffer and are hashed in one call: no allocation but the hash.
+        var writer = new CanonicalWriter(t_buffer ??= new byte[4096]);
+        writer.Bytes(previousHash);
+        writer.Int64(sequence);
+        writer.Guid(id);
+        writer.Int64(timestamp.UtcTicks);
+        writer.String(type);
+        writer.Byte((byte)outcome);
+        writer.Guid(userId);
+        writer.Guid(apiKeyId);
+        writer.Guid(sessionId);
+        writer.String(ipAddress);
+        writer.String(userAgent);
+        writer.String(traceId);
+        writer.Int32(details.Count);
+        if (details.Count == 1)
         {
-            AppendString(sha, key);
-            AppendString(sha, value);
+            var (key, value) = details.First();
+            writer.String(key);
+            writer.String(value);
+        }
+        else if (details.Count > 1)
+        {
+            foreach (var (key, value) in details.OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                writer.String(key);
+                writer.String(value);
+            }
         }
 
-        return sha.GetHashAndReset();
+        var hash = SHA256.HashData(writer.Written);
+        t_buffer = writer.Buffer; // keep a grown buffer for next time
+        return hash;
     }
 
-    private static void AppendGuid(IncrementalHash sha, Guid? value, Span<byte> buffer)
+    /// <summary>Appends the canonical encoding, growing its buffer when a field does not fit.</summary>
+    private ref struct CanonicalWriter(byte[] buffer)
     {
-        buffer[0] = value.HasValue ? (byte)1 : (byte)0;
-        sha.AppendData(buffer[..1]);
-        if (value.HasValue)
-        {
-            value.Value.TryWriteBytes(buffer, bigEndian: true, out _);
-            sha.AppendData(buffer);
-        }
-    }
+        private int _length;
 
-    private static void AppendString(IncrementalHash sha, string? value)
-    {
-        Span<byte> length = stackalloc byte[5];
-        if (value is null)
+        public byte[] Buffer { get; private set; } = buffer;
+
+        public readonly ReadOnlySpan<byte> Written => Buffer.AsSpan(0, _length);
+
+        public void Bytes(ReadOnlySpan<byte> value) => value.CopyTo(Take(value.Length));
+
+        public void Byte(byte value) => Take(1)[0] = value;
+
+        public void Int32(int value) => BinaryPrimitives.WriteInt32BigEndian(Take(4), value);
+
+        public void Int64(long value) => BinaryPrimitives.WriteInt64BigEndian(Take(8), value);
+
+        public void Guid(Guid? value)
         {
-            length[0] = 0;
-            sha.AppendData(length[..1]);
-            return;
+            Byte(value.HasValue ? (byte)1 : (byte)0);
+            if (value.HasValue)
+            {
+                value.Value.TryWriteBytes(Take(16), bigEndian: true, out _);
+            }
         }
 
-        var bytes = Encoding.UTF8.GetBytes(value);
-        length[0] = 1;
-        BinaryPrimitives.WriteInt32BigEndian(length[1..], bytes.Length);
-        sha.AppendData(length);
-        sha.AppendData(bytes);
+        public void String(string? value)
+        {
+            if (value is null)
+            {
+                Byte(0);
+                return;
+            }
+
+            Byte(1);
+            var length = Encoding.UTF8.GetByteCount(value);
+            Int32(length);
+            Encoding.UTF8.GetBytes(value, Take(length));
+        }
+
+        private Span<byte> Take(int count)
+        {
+            if (_length + count > Buffer.Length)
+            {
+                var grown = new byte[Math.Max(Buffer.Length * 2, _length + count)];
+                Buffer.AsSpan(0, _length).CopyTo(grown);
+                Buffer = grown;
+            }
+
+            var span = Buffer.AsSpan(_length, count);
+            _length += count;
+            return span;
+        }
     }
 }

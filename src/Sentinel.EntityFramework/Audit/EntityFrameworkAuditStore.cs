@@ -85,8 +85,20 @@ public sealed class EntityFrameworkAuditStore<TContext>(TContext context) : IAud
     public async ValueTask AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        // One SaveChanges is one transaction: the batch is stored whole or not at all; the key refuses a taken sequence.
-        await context.AddAndSaveAsync(cancellationToken, [.. entries]).ConfigureAwait(false);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        if (!context.Database.IsRelational())
+        {
+            await context.AddAndSaveAsync(cancellationToken, [.. entries]).ConfigureAwait(false);
+            return;
+        }
+
+        // Multi-row INSERTs in one transaction: stored whole or not at all, and the key refuses a taken sequence.
+        // Change tracking would cost several times more per event than the database does (see the benchmarks).
+        await AuditInsertCommand.ExecuteAsync(context, entries, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
