@@ -83,6 +83,13 @@ public sealed class SampleAppTests : IAsyncLifetime
         meResponse.StatusCode.Should().Be(HttpStatusCode.OK, login.StatusCode + " " + accessToken + " " + meResponse.Headers.WwwAuthenticate + await meResponse.Content.ReadAsStringAsync(Ct));
         var me = await meResponse.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
         me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).Should().Contain("admin");
+
+        // The admin reads the whole audit log and verifies its chain, stored in the sample's SQLite file.
+        var audit = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/audit?type=login.succeeded", Ct);
+        audit.GetProperty("items").EnumerateArray().Should().Contain(e => e.GetProperty("userId").GetString() == me.GetProperty("id").GetString());
+        var verify = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/audit/verify", Ct);
+        verify.GetProperty("valid").GetBoolean().Should().BeTrue();
+        verify.GetProperty("checked").GetInt64().Should().BeGreaterThan(0);
     }
 
     [Fact]

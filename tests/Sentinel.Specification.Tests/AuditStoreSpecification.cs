@@ -95,6 +95,17 @@ public abstract class AuditStoreSpecification
     }
 
     [Fact]
+    public async Task Append_ALargeBatch_IsStoredWhole_AndVerifies()
+    {
+        var store = await CreateEmptyStoreAsync();
+        var written = await AppendAsync(store, [.. Enumerable.Range(0, 1_000).Select(i => NewEvent(i % 60))]);
+
+        var read = await (await CreateStoreAsync()).ReadChainAsync(0, 2_000, Ct);
+        read.Select(e => e.Id).Should().Equal(written.Select(e => e.Id));
+        (await Service(await CreateStoreAsync()).VerifyAsync(Ct)).Should().Be(new AuditVerification(true, 1_000, null));
+    }
+
+    [Fact]
     public async Task Append_TakenSequence_Throws_AndStoresNothingOfThatBatch()
     {
         var store = await CreateEmptyStoreAsync();

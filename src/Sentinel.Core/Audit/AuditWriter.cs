@@ -220,7 +220,7 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
             try
             {
                 await AppendAsync(batch, _giveUp.Token).ConfigureAwait(false);
-                if (attempt > 1)
+                if (attempt > 2)
                 {
                     StoreRecovered(_logger, attempt);
                 }
@@ -235,7 +235,13 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
                     return false;
                 }
 
-                if (attempt == 1 || attempt % 10 == 0)
+                if (attempt == 1)
+                {
+                    // The likeliest cause is a stale head (another instance appended): re-read it and try at once.
+                    continue;
+                }
+
+                if (attempt == 2 || attempt % 10 == 0)
                 {
                     WriteFailed(_logger, e, batch.Count, attempt);
                 }

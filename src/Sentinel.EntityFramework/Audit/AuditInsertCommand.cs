@@ -15,8 +15,11 @@ namespace Sentinel.EntityFramework.Audit;
 /// </summary>
 internal sealed class AuditInsertCommand
 {
-    // SQLite allows 32,766 parameters per statement, PostgreSQL 65,535; stay far below both.
+    // PostgreSQL takes up to 65,535 parameters per statement; a few thousand rows' worth is plenty. SQLite looks a
+    // parameter up by name in a linear list, so a many-row statement costs quadratic time there: it gets one row per
+    // statement, prepared once and re-bound, which is SQLite's own fast path for bulk inserts.
     private const int MaxParametersPerCommand = 2_000;
+    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
     private static readonly ConcurrentDictionary<IModel, AuditInsertCommand> ByModel = new();
 
@@ -33,7 +36,7 @@ internal sealed class AuditInsertCommand
         _sql = context.GetService<ISqlGenerationHelper>();
         _columns = [.. entity.GetProperties().Select(p => (p, p.GetRelationalTypeMapping(), p.GetColumnName(table)!))];
         _insertInto = $"INSERT INTO {_sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", _columns.Select(c => _sql.DelimitIdentifier(c.Column)))}) VALUES ";
-        RowsPerCommand = Math.Max(1, MaxParametersPerCommand / _columns.Length);
+        RowsPerCommand = context.Database.ProviderName == SqliteProvider ? 1 : Math.Max(1, MaxParametersPerCommand / _columns.Length);
     }
 
     private int RowsPerCommand { get; }
@@ -48,14 +51,20 @@ internal sealed class AuditInsertCommand
             var transaction = await database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                for (var start = 0; start < entries.Count; start += insert.RowsPerCommand)
+                var command = database.GetDbConnection().CreateCommand();
+                await using (command.ConfigureAwait(false))
                 {
-                    var rows = Math.Min(insert.RowsPerCommand, entries.Count - start);
-                    var command = database.GetDbConnection().CreateCommand();
-                    await using (command.ConfigureAwait(false))
+                    command.Transaction = transaction.GetDbTransaction();
+                    for (var start = 0; start < entries.Count; start += insert.RowsPerCommand)
                     {
-                        command.Transaction = transaction.GetDbTransaction();
-                        command.CommandText = insert._textByRows.GetOrAdd(rows, insert.Text);
+                        var rows = Math.Min(insert.RowsPerCommand, entries.Count - start);
+                        var text = insert._textByRows.GetOrAdd(rows, insert.Text);
+                        if (!ReferenceEquals(command.CommandText, text))
+                        {
+                            command.CommandText = text; // the same text keeps the prepared statement
+                        }
+
+                        command.Parameters.Clear();
                         insert.Bind(command, entries, start, rows);
                         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }

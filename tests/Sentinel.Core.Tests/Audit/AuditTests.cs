@@ -84,4 +84,14 @@ public sealed class AuditTests
         e.UserAgent.Should().HaveLength(AuditRecorder.MaxFieldLength);
         e.Details["note"].Should().Be("bad\uFFFDpair \U0001F600 ok", "a valid pair is kept, a lone half is replaced");
     }
+
+    [Fact]
+    public async Task Events_CarryTheTraceIdOfTheCurrentActivity()
+    {
+        using var s = new TestServices();
+        using var activity = new System.Diagnostics.Activity("request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start();
+        await s.RegisterAsync();
+
+        s.Audit.Events[^1].TraceId.Should().Be(activity.TraceId.ToHexString()).And.HaveLength(32);
+    }
 }
