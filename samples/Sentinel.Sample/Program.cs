@@ -15,8 +15,15 @@ builder.Services.AddSentinelAuth(o =>
         // The sample grants both scopes to every signed-in user; API keys get only the scopes they were given.
         o.ApiKeys.DefaultUserScopes.Add("reports:read");
         o.ApiKeys.DefaultUserScopes.Add("reports:write");
+        // Links in the emails the sample writes to its mail folder point back at the sample's page.
+        o.Email.ConfirmEmailUrl ??= "http://localhost:5080/?confirm={token}";
+        o.Email.ResetPasswordUrl ??= "http://localhost:5080/?reset={token}";
     })
     .AddSqliteStores(builder.Configuration.GetConnectionString("Sentinel") ?? "Data Source=sentinel-sample.db");
+
+builder.Services.AddSingleton<Sentinel.Email.ISentinelEmailSender>(sp => new FolderEmailSender(
+    Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Sentinel:Sample:MailFolder"] ?? "mail"),
+    sp.GetRequiredService<ILogger<FolderEmailSender>>()));
 
 var app = builder.Build();
 

@@ -1,5 +1,6 @@
 using Sentinel.ApiKeys;
 using Sentinel.Audit;
+using Sentinel.Email;
 using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Tokens;
@@ -27,4 +28,7 @@ public sealed class SentinelOptions
 
     /// <summary>The audit log: queue, batching, retries, retention and who may read it.</summary>
     public AuditOptions Audit { get; } = new();
+
+    /// <summary>Email confirmation, password reset and security notices.</summary>
+    public EmailOptions Email { get; } = new();
 }

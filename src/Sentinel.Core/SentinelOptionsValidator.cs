@@ -70,6 +70,7 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
         ValidateMfa(options.Mfa, result);
         ValidateApiKeys(options.ApiKeys, result);
         ValidateAudit(options.Audit, result);
+        ValidateEmail(options.Email, result);
         return result.Build();
     }
 
@@ -236,6 +237,32 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
         if (a.DefaultPageSize < 1 || a.DefaultPageSize > Audit.AuditOptions.MaxPageSize)
         {
             result.AddError("must be between 1 and 500 (default 50).", "Sentinel:Audit:DefaultPageSize");
+        }
+    }
+
+    private static void ValidateEmail(Email.EmailOptions e, ValidateOptionsResultBuilder result)
+    {
+        if (e.ConfirmationTokenLifetime < TimeSpan.FromMinutes(5) || e.ConfirmationTokenLifetime > TimeSpan.FromDays(30))
+        {
+            result.AddError("must be between 00:05:00 and 30.00:00:00 (default 1.00:00:00).", "Sentinel:Email:ConfirmationTokenLifetime");
+        }
+
+        if (e.PasswordResetTokenLifetime < TimeSpan.FromMinutes(1) || e.PasswordResetTokenLifetime > TimeSpan.FromDays(1))
+        {
+            result.AddError("must be between 00:01:00 and 1.00:00:00 (default 00:30:00); reset links are short-lived.", "Sentinel:Email:PasswordResetTokenLifetime");
+        }
+
+        foreach (var (url, key) in new[] { (e.ConfirmEmailUrl, "ConfirmEmailUrl"), (e.ResetPasswordUrl, "ResetPasswordUrl") })
+        {
+            if (url is not null && (!url.Contains("{token}", StringComparison.Ordinal) || !Uri.TryCreate(url.Replace("{token}", "t", StringComparison.Ordinal), UriKind.Absolute, out _)))
+            {
+                result.AddError("must be an absolute URL with {token} where the token goes, for example https://app.example.com/reset?token={token}.", "Sentinel:Email:" + key);
+            }
+        }
+
+        if (e.MaxEmailsPerAddressPerHour < 1)
+        {
+            result.AddError("must be at least 1 (default 5).", "Sentinel:Email:MaxEmailsPerAddressPerHour");
         }
     }
 }

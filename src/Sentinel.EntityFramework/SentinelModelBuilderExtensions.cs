@@ -1,6 +1,7 @@
 using Sentinel.EntityFramework;
 using Sentinel.EntityFramework.ApiKeys;
 using Sentinel.EntityFramework.Audit;
+using Sentinel.EntityFramework.Email;
 using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
@@ -29,6 +30,7 @@ public static class SentinelModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
         modelBuilder.ApplyConfiguration(new AuditAnchorConfiguration());
+        modelBuilder.ApplyConfiguration(new OneTimeTokenConfiguration());
 
         var converter = new UtcTicksConverter();
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => e.GetTableName()?.StartsWith("sentinel_", StringComparison.Ordinal) == true))

@@ -15,6 +15,8 @@ public sealed class SampleAppTests : IAsyncLifetime
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"sentinel-sample-{Guid.NewGuid():N}.db");
     private WebApplicationFactory<Program> _factory = null!;
 
+    private readonly string _mail = Path.Combine(Path.GetTempPath(), $"sentinel-sample-mail-{Guid.NewGuid():N}");
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public ValueTask InitializeAsync()
@@ -24,7 +26,8 @@ public sealed class SampleAppTests : IAsyncLifetime
             .UseSetting("Sentinel:Sample:AdminEmail", "admin@example.com")
             .UseSetting("Sentinel:Sample:AdminPassword", "sample owner passphrase")
             .UseSetting("Sentinel:Passwords:Argon2MemoryKiB", "64")
-            .UseSetting("Sentinel:Passwords:Argon2Iterations", "1"));
+            .UseSetting("Sentinel:Passwords:Argon2Iterations", "1")
+            .UseSetting("Sentinel:Sample:MailFolder", _mail));
         return ValueTask.CompletedTask;
     }
 
@@ -33,6 +36,10 @@ public sealed class SampleAppTests : IAsyncLifetime
         await _factory.DisposeAsync();
         SqliteConnection.ClearAllPools();
         File.Delete(_path);
+        if (Directory.Exists(_mail))
+        {
+            Directory.Delete(_mail, recursive: true);
+        }
     }
 
     [Fact]
@@ -90,6 +97,19 @@ public sealed class SampleAppTests : IAsyncLifetime
         var verify = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/auth/audit/verify", Ct);
         verify.GetProperty("valid").GetBoolean().Should().BeTrue();
         verify.GetProperty("checked").GetInt64().Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task ForgotPassword_WritesTheResetEmailToTheMailFolder_WithALinkToThePage()
+    {
+        var client = _factory.CreateClient();
+        await client.PostAsJsonAsync("/auth/register", new { email = "ada@example.com", password = "correct horse battery" }, Ct);
+        (await client.PostAsJsonAsync("/auth/password/forgot", new { email = "ada@example.com" }, Ct)).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        await _factory.Services.GetRequiredService<Sentinel.Email.EmailOutbox>().FlushAsync(Ct);
+
+        var mail = Directory.GetFiles(_mail, "*ResetPasswordMessage.txt").Should().ContainSingle().Subject;
+        var text = await File.ReadAllTextAsync(mail, Ct);
+        text.Should().StartWith("To: ada@example.com").And.Contain("http://localhost:5080/?reset=");
     }
 
     [Fact]

@@ -29,6 +29,23 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void AuditAndEmailProblems_NameTheSettingAndTheFix()
+    {
+        var error = Validate(o =>
+        {
+            o.Audit.BatchSize = 0;
+            o.Audit.Retention = TimeSpan.FromHours(1);
+            o.Audit.AdminRole = " ";
+            o.Email.ResetPasswordUrl = "https://app.example.com/reset";
+            o.Email.PasswordResetTokenLifetime = TimeSpan.FromDays(2);
+        });
+
+        error!.Failures.Should().HaveCount(5);
+        error.Message.Should().Contain("Sentinel:Audit:BatchSize").And.Contain("Sentinel:Audit:Retention").And.Contain("Sentinel:Audit:AdminRole")
+            .And.Contain("Sentinel:Email:ResetPasswordUrl").And.Contain("{token}").And.Contain("Sentinel:Email:PasswordResetTokenLifetime");
+    }
+
+    [Fact]
     public void EveryProblem_IsReportedWithTheSettingAndTheFix()
     {
         var error = Validate(o =>

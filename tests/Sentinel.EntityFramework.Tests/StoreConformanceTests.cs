@@ -202,3 +202,28 @@ public sealed class PostgresAuditStoreTests(PostgresTestDatabase database) : Aud
 
     public void Dispose() => _pool.Dispose();
 }
+
+/// <summary>The one-time token store conformance suite on SQLite, including the concurrent spend.</summary>
+public sealed class SqliteOneTimeTokenStoreTests(SqliteTestDatabase database) : OneTimeTokenStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.Email.IOneTimeTokenStore> CreateStoreAsync() =>
+        ValueTask.FromResult<Sentinel.Email.IOneTimeTokenStore>(new Sentinel.EntityFramework.Email.EntityFrameworkOneTimeTokenStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The one-time token store conformance suite on PostgreSQL, including the concurrent spend.</summary>
+public sealed class PostgresOneTimeTokenStoreTests(PostgresTestDatabase database) : OneTimeTokenStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.Email.IOneTimeTokenStore> CreateStoreAsync()
+    {
+        database.RequireServer();
+        return ValueTask.FromResult<Sentinel.Email.IOneTimeTokenStore>(new Sentinel.EntityFramework.Email.EntityFrameworkOneTimeTokenStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+    }
+
+    public void Dispose() => _pool.Dispose();
+}

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Sentinel;
 using Sentinel.AspNetCore.Authentication;
 using Sentinel.AspNetCore.Hosting;
+using Sentinel.AspNetCore.RateLimiting;
 using Sentinel.Secrets;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -50,6 +52,7 @@ public static class SentinelAuthServiceCollectionExtensions
                     .AddAuthenticationSchemes(SentinelAuthenticationDefaults.BearerScheme)
                     .RequireAuthenticatedUser()
                     .AddRequirements(new SentinelAdminRequirement()));
+            services.AddRateLimiter(SentinelRateLimiting.Configure);
             services.AddHostedService<SentinelHostedService>();
         }
 

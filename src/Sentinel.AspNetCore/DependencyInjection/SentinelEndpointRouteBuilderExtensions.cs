@@ -16,6 +16,7 @@ public static class SentinelEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         var group = endpoints.MapGroup(prefix).WithTags("Sentinel");
         group.MapAccountEndpoints();
+        group.MapEmailEndpoints();
         group.MapTokenEndpoints();
         group.MapMfaEndpoints();
         group.MapApiKeyEndpoints();
@@ -28,9 +29,9 @@ public static class SentinelEndpointRouteBuilderExtensions
     public static RouteGroupBuilder MapSentinelTokens(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
         endpoints.MapGroup(prefix).WithTags("Sentinel").MapTokenEndpoints();
 
-    /// <summary>Maps only register, me, password and sessions under <paramref name="prefix"/>.</summary>
+    /// <summary>Maps only register, me, password, sessions and account recovery (email confirmation, password reset) under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelAccount(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
-        endpoints.MapGroup(prefix).WithTags("Sentinel").MapAccountEndpoints();
+        endpoints.MapGroup(prefix).WithTags("Sentinel").MapAccountEndpoints().MapEmailEndpoints();
 
     /// <summary>Maps only the two-factor endpoints (<c>/mfa/…</c>) under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelMfa(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>

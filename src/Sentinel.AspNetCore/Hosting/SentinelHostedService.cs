@@ -53,6 +53,11 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
 
         // Last: every audit event queued so far is written before the host exits (SECURITY A4), until the host's
         // shutdown timeout; what cannot be written by then is logged and counted, never dropped silently.
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            await services.GetRequiredService<Sentinel.Email.EmailOutbox>().CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (Volatile.Read(ref _disposed) == 0 && services.GetService<IAuditLog>() is AuditWriter writer)
         {
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -83,6 +88,8 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
                         await scope.ServiceProvider.GetRequiredService<ISessionStore>()
                             .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
                         await scope.ServiceProvider.GetRequiredService<AuditService>().PruneAsync(stopping).ConfigureAwait(false);
+                        await scope.ServiceProvider.GetRequiredService<Sentinel.Email.IOneTimeTokenStore>()
+                            .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -24,14 +24,16 @@ public sealed class AuditRecorder
     private readonly TimeProvider _time;
     private readonly SentinelMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly Email.EmailOutbox? _outbox;
 
-    /// <summary>Creates a recorder over <paramref name="log"/>.</summary>
-    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics, ILogger<AuditRecorder>? logger = null)
+    /// <summary>Creates a recorder over <paramref name="log"/>; with an <paramref name="outbox"/>, events that call for an email (a confirmation, a security notice) queue it.</summary>
+    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics, ILogger<AuditRecorder>? logger = null, Email.EmailOutbox? outbox = null)
     {
         _log = log;
         _time = time;
         _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _outbox = outbox;
     }
 
     /// <summary>One precompiled log message per event type (what <c>[LoggerMessage]</c> generates, for a closed set of ids).</summary>
@@ -75,6 +77,7 @@ public sealed class AuditRecorder
             Details = Details(reason, details),
         };
         _metrics.SecurityEvent(type, outcome);
+        _outbox?.Observe(type, userId, client, now);
         if (LogByType.TryGetValue(type, out var log))
         {
             log(_logger, outcome, userId, reason, null);

@@ -4,6 +4,7 @@ using Sentinel;
 using Sentinel.ApiKeys;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
+using Sentinel.Email;
 using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Secrets;
@@ -40,6 +41,8 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<AuditWriter>();
         services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditWriter>());
         services.TryAddScoped<AuditService>();
+        services.TryAddSingleton<EmailOutbox>();
+        services.TryAddScoped<AccountRecoveryService>();
         services.TryAddScoped<UserService>();
         services.TryAddSingleton<ISecretProtector, EphemeralSecretProtector>();
         services.TryAddSingleton<SigningKeyRing>();
@@ -63,6 +66,7 @@ public static class SentinelCoreServiceCollectionExtensions
         builder.Services.TryAddSingleton<IMfaStore, InMemoryMfaStore>();
         builder.Services.TryAddSingleton<IApiKeyStore, InMemoryApiKeyStore>();
         builder.Services.TryAddSingleton<IAuditStore, InMemoryAuditStore>();
+        builder.Services.TryAddSingleton<IOneTimeTokenStore, InMemoryOneTimeTokenStore>();
         return builder;
     }
 }

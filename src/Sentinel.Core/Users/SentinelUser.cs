@@ -27,6 +27,9 @@ public sealed class SentinelUser
     /// <summary>A disabled account cannot sign in and its tokens are refused.</summary>
     public bool IsDisabled { get; set; }
 
+    /// <summary>Whether the user proved they control <see cref="Email"/> (a confirmation or reset link reached it).</summary>
+    public bool EmailConfirmed { get; set; }
+
     /// <summary>Credentials and tokens issued before this instant are no longer valid (revocation of everything).</summary>
     public DateTimeOffset SecurityValidAfter { get; set; }
 

@@ -168,6 +168,13 @@ public sealed class UserService
             return await FailAsync(user.Id, "disabled").ConfigureAwait(false);
         }
 
+        if (_options.Email.RequireConfirmedEmail && !user.EmailConfirmed)
+        {
+            // Only after a correct password: otherwise this answer would tell who has an account.
+            await _audit.RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, user.Id, client, cancellationToken, "email_not_confirmed").ConfigureAwait(false);
+            return new SentinelError(SentinelErrorCode.EmailNotConfirmed, "Confirm your email address first; POST /auth/email/resend sends a new link.");
+        }
+
         var storedHash = user.PasswordHash;
         var upgradedHash = verification == PasswordVerification.SuccessRehashNeeded ? _hasher.Hash(password) : null;
         // With MFA on, the password alone is half a sign-in: the failure count is reset only after the code
@@ -412,7 +419,7 @@ public sealed class UserService
             : null;
 
     /// <summary>Reads, changes and writes a user, retrying on optimistic-concurrency conflicts.</summary>
-    private async Task<SentinelResult<SentinelUser>> UpdateAsync(Guid userId, Func<SentinelUser, SentinelError?> change, CancellationToken cancellationToken)
+    internal async Task<SentinelResult<SentinelUser>> UpdateAsync(Guid userId, Func<SentinelUser, SentinelError?> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
         {

@@ -4,7 +4,9 @@ using Sentinel.ApiKeys;
 using Sentinel.EntityFramework;
 using Sentinel.Audit;
 using Sentinel.EntityFramework.ApiKeys;
+using Sentinel.Email;
 using Sentinel.EntityFramework.Audit;
+using Sentinel.EntityFramework.Email;
 using Sentinel.EntityFramework.Mfa;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
@@ -32,6 +34,7 @@ public static class SentinelEntityFrameworkBuilderExtensions
         builder.Services.TryAddScoped<IMfaStore, EntityFrameworkMfaStore<TContext>>();
         builder.Services.TryAddScoped<IApiKeyStore, EntityFrameworkApiKeyStore<TContext>>();
         builder.Services.TryAddScoped<IAuditStore, EntityFrameworkAuditStore<TContext>>();
+        builder.Services.TryAddScoped<IOneTimeTokenStore, EntityFrameworkOneTimeTokenStore<TContext>>();
         return builder;
     }
 

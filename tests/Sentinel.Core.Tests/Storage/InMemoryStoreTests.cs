@@ -62,3 +62,11 @@ public sealed class InMemoryAuditStoreTests : AuditStoreSpecification
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>The one-time token store conformance suite against the in-memory store.</summary>
+public sealed class InMemoryOneTimeTokenStoreTests : OneTimeTokenStoreSpecification
+{
+    private readonly InMemoryOneTimeTokenStore _store = new();
+
+    protected override ValueTask<Sentinel.Email.IOneTimeTokenStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.Email.IOneTimeTokenStore>(_store);
+}

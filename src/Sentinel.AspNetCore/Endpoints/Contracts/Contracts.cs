@@ -117,6 +117,23 @@ public sealed record ApiKeyResponse(
     Guid Id, string Name, string DisplayPrefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
     DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 
+public sealed record EmailRequest
+{
+    public required string Email { get; init; }
+}
+
+public sealed record TokenRequest
+{
+    public required string Token { get; init; }
+}
+
+public sealed record ResetPasswordRequest
+{
+    public required string Token { get; init; }
+
+    public required string NewPassword { get; init; }
+}
+
 public sealed record AuditEventResponse(
     Guid Id, DateTimeOffset Timestamp, string Type, string Outcome, Guid? UserId, Guid? ApiKeyId, Guid? SessionId,
     string? IpAddress, string? UserAgent, string? TraceId, IReadOnlyDictionary<string, string> Details);
@@ -153,6 +170,9 @@ public sealed record AuditVerificationResponse(bool Valid, long Checked, Guid? F
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(CreatedApiKeyResponse))]
 [JsonSerializable(typeof(ApiKeyResponse[]))]
+[JsonSerializable(typeof(EmailRequest))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(ResetPasswordRequest))]
 [JsonSerializable(typeof(AuditPageResponse))]
 [JsonSerializable(typeof(AuditVerificationResponse))]
 public sealed partial class SentinelJsonContext : JsonSerializerContext;

@@ -155,6 +155,43 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                     b.ToTable("sentinel_audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("Sentinel.Email.OneTimeTokenRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Purpose")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId", "Purpose");
+
+                    b.ToTable("sentinel_one_time_tokens", (string)null);
+                });
+
             modelBuilder.Entity("Sentinel.Mfa.MfaChallenge", b =>
                 {
                     b.Property<Guid>("Id")
@@ -364,6 +401,9 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("EmailConfirmed")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool>("IsDisabled")
                         .HasColumnType("INTEGER");

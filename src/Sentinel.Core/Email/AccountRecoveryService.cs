@@ -1,0 +1,250 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Sentinel.Audit;
+using Sentinel.Passwords;
+using Sentinel.Sessions;
+using Sentinel.Users;
+
+namespace Sentinel.Email;
+
+/// <summary>
+/// Email confirmation and password reset with single-use, hashed, expiring tokens, plus the security notices.
+/// Requests by address go through <see cref="EmailOutbox"/>, so an unknown address is indistinguishable from a
+/// known one; a reset sets the password, unlocks the account and revokes every session, and never turns MFA off.
+/// </summary>
+public sealed partial class AccountRecoveryService
+{
+    private const int TokenBytes = 32;
+
+    private readonly IUserStore _users;
+    private readonly IOneTimeTokenStore _tokens;
+    private readonly UserService _userService;
+    private readonly PasswordPolicy _policy;
+    private readonly IPasswordHasher _hasher;
+    private readonly SessionService _sessions;
+    private readonly RevocationList _revocations;
+    private readonly AuditRecorder _audit;
+    private readonly EmailOutbox _outbox;
+    private readonly ISentinelEmailSender? _sender;
+    private readonly EmailOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the service.</summary>
+    public AccountRecoveryService(
+        IUserStore users, IOneTimeTokenStore tokens, UserService userService, PasswordPolicy policy, IPasswordHasher hasher,
+        SessionService sessions, RevocationList revocations, AuditRecorder audit, EmailOutbox outbox,
+        IEnumerable<ISentinelEmailSender> senders, IOptions<SentinelOptions> options, TimeProvider time,
+        ILogger<AccountRecoveryService>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(senders);
+        ArgumentNullException.ThrowIfNull(options);
+        _users = users;
+        _tokens = tokens;
+        _userService = userService;
+        _policy = policy;
+        _hasher = hasher;
+        _sessions = sessions;
+        _revocations = revocations;
+        _audit = audit;
+        _outbox = outbox;
+        _sender = senders.LastOrDefault();
+        _options = options.Value.Email;
+        _time = time;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>"Forgot password": queues a reset email if the address has an account. Same answer, same time, either way.</summary>
+    public void RequestPasswordReset(string email, ClientInfo? client = null) => _outbox.RequestPasswordReset(email, client);
+
+    /// <summary>"Resend confirmation": queues a confirmation email if the address has an unconfirmed account.</summary>
+    public void RequestEmailConfirmation(string email, ClientInfo? client = null) => _outbox.RequestConfirmation(email, client);
+
+    /// <summary>Confirms the address of the token's user. Fails with <see cref="SentinelErrorCode.InvalidToken"/> (unknown, used or expired).</summary>
+    public async Task<SentinelResult> ConfirmEmailAsync(string? token, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var record = await FindUsableAsync(token, OneTimeTokenPurpose.EmailConfirmation, cancellationToken).ConfigureAwait(false);
+        if (record is null || !await _tokens.SpendAsync(record.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            return SentinelResult.Failure(InvalidToken());
+        }
+
+        var updated = await _userService.UpdateAsync(record.UserId, fresh =>
+        {
+            fresh.EmailConfirmed = true;
+            fresh.UpdatedAt = _time.GetUtcNow();
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+        if (!updated.Succeeded)
+        {
+            return SentinelResult.Failure(InvalidToken());
+        }
+
+        await _audit.RecordAsync(AuditEventTypes.EmailConfirmed, AuditOutcome.Success, record.UserId, client, cancellationToken).ConfigureAwait(false);
+        return SentinelResult.Success();
+    }
+
+    /// <summary>
+    /// Sets a new password with a reset token: applies the password policy (a refused password leaves the token
+    /// usable), revokes every session at once, unlocks the account and confirms the address. MFA stays as it was.
+    /// Fails with <see cref="SentinelErrorCode.InvalidToken"/> or <see cref="SentinelErrorCode.ValidationFailed"/>
+    /// (errors keyed <c>newPassword</c>).
+    /// </summary>
+    public async Task<SentinelResult> ResetPasswordAsync(string? token, string? newPassword, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var record = await FindUsableAsync(token, OneTimeTokenPurpose.PasswordReset, cancellationToken).ConfigureAwait(false);
+        var user = record is null ? null : await _users.FindByIdAsync(record.UserId, cancellationToken).ConfigureAwait(false);
+        if (record is null || user is null || user.IsDisabled)
+        {
+            return SentinelResult.Failure(InvalidToken());
+        }
+
+        var reasons = _policy.Validate(newPassword, user.Email);
+        if (reasons.Count > 0)
+        {
+            return SentinelResult.Failure(SentinelError.Validation("newPassword", [.. reasons]));
+        }
+
+        if (!await _tokens.SpendAsync(record.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            return SentinelResult.Failure(InvalidToken()); // spent by a concurrent reset
+        }
+
+        var newHash = _hasher.Hash(newPassword!);
+        var now = _time.GetUtcNow();
+        // Whole seconds, as token iat is: tokens issued from this second on (after the reset) pass.
+        var validAfter = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        var updated = await _userService.UpdateAsync(user.Id, fresh =>
+        {
+            fresh.PasswordHash = newHash;
+            AccountLockout.Reset(fresh);
+            fresh.EmailConfirmed = true; // the reset link reached the mailbox
+            fresh.SecurityValidAfter = validAfter > fresh.SecurityValidAfter ? validAfter : fresh.SecurityValidAfter;
+            fresh.UpdatedAt = now;
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+        if (!updated.TryGetValue(out var fresh))
+        {
+            return updated;
+        }
+
+        _revocations.RevokeUserTokensBefore(user.Id, fresh.SecurityValidAfter);
+        await _sessions.RevokeAllAsync(user.Id, null, "password_reset", cancellationToken).ConfigureAwait(false);
+        await _tokens.RevokeAllAsync(user.Id, OneTimeTokenPurpose.PasswordReset, now, cancellationToken).ConfigureAwait(false);
+        PasswordWasReset(_logger, user.Id);
+        await _audit.RecordAsync(AuditEventTypes.PasswordReset, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
+        return SentinelResult.Success();
+    }
+
+    /// <summary>Does one piece of outbox work: look the user up, issue a token, send. Runs in the background.</summary>
+    internal async Task ProcessAsync(EmailWork work, CancellationToken cancellationToken)
+    {
+        var user = work.UserId is { } id
+            ? await _users.FindByIdAsync(id, cancellationToken).ConfigureAwait(false)
+            : EmailNormalizer.Validate(work.Email?.Trim() ?? "") is null
+                ? await _users.FindByNormalizedEmailAsync(EmailNormalizer.Normalize(work.Email!), cancellationToken).ConfigureAwait(false)
+                : null;
+
+        switch (work.Kind)
+        {
+            case EmailWorkKind.PasswordReset:
+                if (user is null || user.IsDisabled)
+                {
+                    await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Failure, user?.Id, work.Client, cancellationToken,
+                        user is null ? "unknown_email" : "disabled").ConfigureAwait(false);
+                    return;
+                }
+
+                if (!TryCountSend(user))
+                {
+                    await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Failure, user.Id, work.Client, cancellationToken, "too_many_emails").ConfigureAwait(false);
+                    return;
+                }
+
+                var reset = await IssueAsync(user.Id, OneTimeTokenPurpose.PasswordReset, _options.PasswordResetTokenLifetime, cancellationToken).ConfigureAwait(false);
+                await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Success, user.Id, work.Client, cancellationToken).ConfigureAwait(false);
+                await SendAsync(new ResetPasswordMessage(user.Email, reset, Link(_options.ResetPasswordUrl, reset)), cancellationToken).ConfigureAwait(false);
+                return;
+
+            case EmailWorkKind.Confirmation:
+                if (user is null || user.EmailConfirmed || user.IsDisabled || !TryCountSend(user))
+                {
+                    return;
+                }
+
+                var confirm = await IssueAsync(user.Id, OneTimeTokenPurpose.EmailConfirmation, _options.ConfirmationTokenLifetime, cancellationToken).ConfigureAwait(false);
+                await SendAsync(new ConfirmEmailMessage(user.Email, confirm, Link(_options.ConfirmEmailUrl, confirm)), cancellationToken).ConfigureAwait(false);
+                return;
+
+            case EmailWorkKind.Notice:
+                if (user is null || !_options.SendSecurityNotices)
+                {
+                    return;
+                }
+
+                await SendAsync(new SecurityNoticeMessage(user.Email, work.EventType!, work.At, work.Client?.IpAddress, work.Client?.UserAgent), cancellationToken).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    private async Task SendAsync(SentinelEmailMessage message, CancellationToken cancellationToken)
+    {
+        if (_sender is null)
+        {
+            return;
+        }
+
+        await _sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        EmailSent(_logger, message.GetType().Name);
+    }
+
+    private bool TryCountSend(SentinelUser user) =>
+        _outbox.TryCountSend(user.NormalizedEmail, _time.GetUtcNow(), _options.MaxEmailsPerAddressPerHour);
+
+    /// <summary>Issues a token for <paramref name="purpose"/>; older unused ones of the same purpose stop working.</summary>
+    private async Task<string> IssueAsync(Guid userId, OneTimeTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await _tokens.RevokeAllAsync(userId, purpose, now, cancellationToken).ConfigureAwait(false);
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
+        await _tokens.CreateAsync(new OneTimeTokenRecord
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = userId,
+            Purpose = purpose,
+            Hash = HashOf(token),
+            CreatedAt = now,
+            ExpiresAt = now + lifetime,
+        }, cancellationToken).ConfigureAwait(false);
+        return token;
+    }
+
+    private async Task<OneTimeTokenRecord?> FindUsableAsync(string? token, OneTimeTokenPurpose purpose, CancellationToken cancellationToken)
+    {
+        if (token is not { Length: 43 } || !Base64Url.IsValid(token))
+        {
+            return null;
+        }
+
+        var record = await _tokens.FindAsync(HashOf(token), purpose, cancellationToken).ConfigureAwait(false);
+        return record is { UsedAt: null } && record.ExpiresAt > _time.GetUtcNow() ? record : null;
+    }
+
+    private static string HashOf(string token) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
+
+    private static string? Link(string? template, string token) =>
+        template?.Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal);
+
+    private static SentinelError InvalidToken() =>
+        new(SentinelErrorCode.InvalidToken, "The link is not valid: it is unknown, was used or replaced by a newer one, or has expired. Ask for a new one.");
+
+    [LoggerMessage(1511, LogLevel.Information, "The password of user {UserId} was reset with an emailed token; every session was revoked.")]
+    private static partial void PasswordWasReset(ILogger logger, Guid userId);
+
+    [LoggerMessage(1512, LogLevel.Debug, "Sent a {MessageType}.")]
+    private static partial void EmailSent(ILogger logger, string messageType);
+}

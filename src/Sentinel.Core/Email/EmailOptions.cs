@@ -1,0 +1,32 @@
+namespace Sentinel.Email;
+
+/// <summary>Email confirmation, password reset and security notices.</summary>
+public sealed class EmailOptions
+{
+    /// <summary>
+    /// When <c>true</c>, sign-in with a correct password answers 403 <c>email_not_confirmed</c> until the address is
+    /// confirmed (default <c>false</c>). Needs an <see cref="ISentinelEmailSender"/>.
+    /// </summary>
+    public bool RequireConfirmedEmail { get; set; }
+
+    /// <summary>How long a confirmation token works (default 24 hours).</summary>
+    public TimeSpan ConfirmationTokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a password reset token works (default 30 minutes); a newer request replaces it.</summary>
+    public TimeSpan PasswordResetTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Whether to email the owner when the password, MFA or API keys change or refresh-token reuse is detected (default <c>true</c>; needs a sender).</summary>
+    public bool SendSecurityNotices { get; set; } = true;
+
+    /// <summary>The link put in confirmation emails, with <c>{token}</c> where the token goes, for example <c>https://app.example.com/confirm?token={token}</c>.</summary>
+    public string? ConfirmEmailUrl { get; set; }
+
+    /// <summary>The link put in reset emails, with <c>{token}</c> where the token goes, for example <c>https://app.example.com/reset?token={token}</c>.</summary>
+    public string? ResetPasswordUrl { get; set; }
+
+    /// <summary>Most confirmation and reset emails sent to one address per hour (default 5), so the endpoints cannot flood a mailbox.</summary>
+    public int MaxEmailsPerAddressPerHour { get; set; } = 5;
+
+    /// <summary>Most <c>POST /email/resend</c> and <c>POST /password/forgot</c> requests one client address may make per hour (default 20; IPv6 counted per /64).</summary>
+    public int MaxRequestsPerIpPerHour { get; set; } = 20;
+}

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sentinel.Audit;
+
+namespace Sentinel.Email;
+
+/// <summary>
+/// Takes email work off the request path: "forgot password" and "resend confirmation" answer the same, in the
+/// same time, whether or not the account exists, because the lookup, the token and the send all happen here, in
+/// one background loop. Also turns recorded security events into confirmation emails (on registration) and
+/// security notices. Work that cannot be queued (10,000 waiting) is logged and skipped: mail is best effort.
+/// </summary>
+public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
+{
+    private const int Capacity = 10_000;
+
+    private static readonly HashSet<string> NoticeTypes = new(StringComparer.Ordinal)
+    {
+        AuditEventTypes.PasswordChanged, AuditEventTypes.PasswordReset, AuditEventTypes.MfaEnabled, AuditEventTypes.MfaDisabled,
+        AuditEventTypes.ApiKeyCreated, AuditEventTypes.TokenReuseDetected,
+    };
+
+    private readonly Channel<EmailWork> _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger _logger;
+    private readonly bool _hasSender;
+
+    // Per address, sends in the current hour: a mailbox cannot be flooded through the endpoints.
+    private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStart, int Count)> _sendsByAddress = new(StringComparer.Ordinal);
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _loop;
+    private long _queued;
+    private long _done;
+    private int _state; // 0 idle, 1 running, 2 completed
+
+    /// <summary>Creates the outbox; its loop starts with the first piece of work.</summary>
+    public EmailOutbox(IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, ILogger<EmailOutbox>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(senders);
+        _scopes = scopes;
+        _hasSender = senders.Any();
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        if (!_hasSender)
+        {
+            NoSender(_logger);
+        }
+    }
+
+    /// <summary>Queues "send a reset link to this address, if it has an account".</summary>
+    public void RequestPasswordReset(string email, ClientInfo? client) => Enqueue(new EmailWork(EmailWorkKind.PasswordReset, email, null, null, client, default));
+
+    /// <summary>Queues "send a confirmation link to this address, if it has an unconfirmed account".</summary>
+    public void RequestConfirmation(string email, ClientInfo? client) => Enqueue(new EmailWork(EmailWorkKind.Confirmation, email, null, null, client, default));
+
+    /// <summary>Called for every recorded security event: queues the confirmation email or notice it calls for.</summary>
+    internal void Observe(string type, Guid? userId, ClientInfo? client, DateTimeOffset at)
+    {
+        if (!_hasSender || userId is null)
+        {
+            return;
+        }
+
+        if (type == AuditEventTypes.UserRegistered)
+        {
+            Enqueue(new EmailWork(EmailWorkKind.Confirmation, null, userId, null, client, at));
+        }
+        else if (NoticeTypes.Contains(type))
+        {
+            Enqueue(new EmailWork(EmailWorkKind.Notice, null, userId, type, client, at));
+        }
+    }
+
+    /// <summary>Returns when every piece of work queued before the call has been done (or failed and was logged).</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var target = Volatile.Read(ref _queued);
+        while (true)
+        {
+            var signal = Volatile.Read(ref _progress).Task;
+            if (Volatile.Read(ref _done) >= target)
+            {
+                return;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops taking work and finishes what is queued, until <paramref name="deadline"/>.</summary>
+    public async Task CompleteAsync(CancellationToken deadline)
+    {
+        Interlocked.Exchange(ref _state, 2);
+        _queue.Writer.TryComplete();
+        if (_loop is { IsCompleted: false } loop)
+        {
+            await loop.WaitAsync(deadline).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await CompleteAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Counts one email to <paramref name="normalizedEmail"/>; <c>false</c> when the address had its hourly share.</summary>
+    internal bool TryCountSend(string normalizedEmail, DateTimeOffset now, int maxPerHour)
+    {
+        var allowed = false;
+        _sendsByAddress.AddOrUpdate(
+            normalizedEmail,
+            _ =>
+            {
+                allowed = true;
+                return (now, 1);
+            },
+            (_, current) =>
+            {
+                if (now - current.WindowStart >= TimeSpan.FromHours(1))
+                {
+                    allowed = true;
+                    return (now, 1);
+                }
+
+                allowed = current.Count < maxPerHour;
+                return allowed ? (current.WindowStart, current.Count + 1) : current;
+            });
+        if (_sendsByAddress.Count > 100_000)
+        {
+            foreach (var (key, value) in _sendsByAddress)
+            {
+                if (now - value.WindowStart >= TimeSpan.FromHours(1))
+                {
+                    _sendsByAddress.TryRemove(key, out _);
+                }
+            }
+        }
+
+        return allowed;
+    }
+
+    /// <summary>For containers disposed synchronously: stops taking work without waiting for what is queued.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _state, 2);
+        _queue.Writer.TryComplete();
+    }
+
+    private void Enqueue(EmailWork work)
+    {
+        if (Volatile.Read(ref _state) == 0 && Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        {
+            _loop = Task.Run(RunAsync, CancellationToken.None);
+        }
+
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(work))
+        {
+            Done();
+            Skipped(_logger, work.Kind);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var work in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                var scope = _scopes.CreateAsyncScope();
+                await using (scope.ConfigureAwait(false))
+                {
+                    await scope.ServiceProvider.GetRequiredService<AccountRecoveryService>().ProcessAsync(work, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                WorkFailed(_logger, e, work.Kind);
+            }
+            finally
+            {
+                Done();
+            }
+        }
+    }
+
+    private void Done()
+    {
+        Interlocked.Increment(ref _done);
+        Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    [LoggerMessage(1501, LogLevel.Warning, "No ISentinelEmailSender is registered: confirmation, password reset and security notice emails are not sent.")]
+    private static partial void NoSender(ILogger logger);
+
+    [LoggerMessage(1502, LogLevel.Warning, "The email queue is full; a {Kind} email was skipped.")]
+    private static partial void Skipped(ILogger logger, EmailWorkKind kind);
+
+    [LoggerMessage(1503, LogLevel.Error, "Sending a {Kind} email failed.")]
+    private static partial void WorkFailed(ILogger logger, Exception exception, EmailWorkKind kind);
+}
+
+/// <summary>What the outbox is asked to do.</summary>
+internal enum EmailWorkKind
+{
+    Confirmation,
+    PasswordReset,
+    Notice,
+}
+
+/// <summary>One piece of email work: by address (requests from the endpoints) or by user (from recorded events).</summary>
+internal sealed record EmailWork(EmailWorkKind Kind, string? Email, Guid? UserId, string? EventType, ClientInfo? Client, DateTimeOffset At);

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using OtpNet;
+using Sentinel.Audit;
+using Sentinel.Email;
+
+namespace Sentinel.AspNetCore.Tests;
+
+/// <summary>docs/API.md "Account recovery and email" from the outside, with a sender that keeps every message.</summary>
+public sealed class EmailEndpointTests : IAsyncLifetime
+{
+    private readonly CapturingEmailSender _mail = new();
+    private SentinelTestHost _host = null!;
+
+    public async ValueTask InitializeAsync() => _host = await StartAsync();
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private Task<SentinelTestHost> StartAsync(Action<SentinelOptions>? configure = null) => SentinelTestHost.StartAsync(
+        o =>
+        {
+            o.Email.ResetPasswordUrl = "https://app.example.test/reset?token={token}";
+            o.Email.ConfirmEmailUrl = "https://app.example.test/confirm?token={token}";
+            configure?.Invoke(o);
+        },
+        services: s => s.AddSingleton<ISentinelEmailSender>(_mail));
+
+    private async Task<List<SentinelEmailMessage>> MailAsync(SentinelTestHost? host = null)
+    {
+        await (host ?? _host).Service<EmailOutbox>().FlushAsync(Ct);
+        return _mail.Messages;
+    }
+
+    private async Task<string> ResetTokenAsync(string email)
+    {
+        (await _host.PostAsync("/auth/password/forgot", new { email })).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        return (await MailAsync()).OfType<ResetPasswordMessage>().Last(m => m.To == email).Token;
+    }
+
+    [Fact]
+    public async Task ResetJourney_RevokesEverySession_TheNewPasswordWorks_AndTheTokenWorksOnce()
+    {
+        var (email, before) = await _host.SignUpAndLoginAsync();
+
+        var forgot = await _host.PostAsync("/auth/password/forgot", new { email });
+        forgot.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var message = (await MailAsync()).OfType<ResetPasswordMessage>().Single(m => m.To == email);
+        message.Token.Should().HaveLength(43, "256 random bits, base64url");
+        message.Link.Should().Be($"https://app.example.test/reset?token={message.Token}");
+        message.ToString().Should().NotContain(message.Token, "a message logged by a host must not leak the token");
+
+        (await _host.PostAsync("/auth/password/reset", new { token = message.Token, newPassword = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        (await _host.GetAsync("/auth/me", before.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "every access token dies at once");
+        await (await _host.PostAsync("/auth/refresh", new { refreshToken = before.RefreshToken })).ShouldBeProblemAsync(401, "invalid_refresh_token");
+        await (await _host.PostAsync("/auth/login", new { email, password = SentinelTestHost.Password })).ShouldBeProblemAsync(401, "invalid_credentials");
+        var after = await _host.LoginAsync(email, "a brand new passphrase");
+        (await _host.GetAsync("/auth/me", after.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+        await (await _host.PostAsync("/auth/password/reset", new { token = message.Token, newPassword = "yet another passphrase" })).ShouldBeProblemAsync(400, "invalid_token");
+
+        var events = await _host.AuditAsync();
+        events.Should().Contain(e => e.Type == AuditEventTypes.PasswordResetRequested && e.Outcome == AuditOutcome.Success);
+        events.Should().Contain(e => e.Type == AuditEventTypes.PasswordReset);
+        JsonSerializer.Serialize(events).Should().NotContain(message.Token);
+        (await MailAsync()).OfType<SecurityNoticeMessage>().Should().Contain(n => n.To == email && n.EventType == AuditEventTypes.PasswordReset);
+    }
+
+    [Fact]
+    public async Task Reset_UnlocksALockedOutAccount()
+    {
+        var (email, _) = await _host.SignUpAndLoginAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
+        }
+
+        await (await _host.PostAsync("/auth/login", new { email, password = SentinelTestHost.Password })).ShouldBeProblemAsync(429, "locked_out");
+        var token = await ResetTokenAsync(email);
+        (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        await _host.LoginAsync(email, "a brand new passphrase");
+    }
+
+    [Fact]
+    public async Task ResetToken_Expires_AfterThirtyMinutes()
+    {
+        var (email, _) = await _host.SignUpAndLoginAsync();
+        var token = await ResetTokenAsync(email);
+
+        _host.Time.Advance(TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(1));
+
+        await (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "a brand new passphrase" })).ShouldBeProblemAsync(400, "invalid_token");
+    }
+
+    [Fact]
+    public async Task ANewerRequest_InvalidatesTheOlderToken()
+    {
+        var (email, _) = await _host.SignUpAndLoginAsync();
+        var first = await ResetTokenAsync(email);
+        var second = await ResetTokenAsync(email);
+
+        await (await _host.PostAsync("/auth/password/reset", new { token = first, newPassword = "a brand new passphrase" })).ShouldBeProblemAsync(400, "invalid_token");
+        (await _host.PostAsync("/auth/password/reset", new { token = second, newPassword = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task AWeakNewPassword_IsRefused_AndLeavesTheTokenUsable()
+    {
+        var (email, _) = await _host.SignUpAndLoginAsync();
+        var token = await ResetTokenAsync(email);
+
+        var refused = await (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "password" })).ShouldBeProblemAsync(400, "validation_failed");
+        refused.GetProperty("errors").GetProperty("newPassword").GetArrayLength().Should().BePositive();
+        (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task UnknownEmail_IsIndistinguishable_InStatusBodyAndTime()
+    {
+        // SECURITY P3 for account recovery: the request path only queues, so there is nothing to time.
+        await using var host = await StartAsync(o => o.Email.MaxRequestsPerIpPerHour = 1_000);
+        var known = await host.RegisterAsync();
+        var unknown = SentinelTestHost.NewEmail();
+
+        async Task<(HttpStatusCode Status, string Body, string Headers, double Ms)> ForgotAsync(string email)
+        {
+            var watch = Stopwatch.StartNew();
+            var response = await host.PostAsync("/auth/password/forgot", new { email });
+            var elapsed = watch.Elapsed.TotalMilliseconds;
+            var headers = string.Join(";", response.Headers.Concat(response.Content.Headers).Where(h => h.Key != "Date").Select(h => h.Key + "=" + string.Join(",", h.Value)));
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct), headers, elapsed);
+        }
+
+        var knownRuns = new List<double>();
+        var unknownRuns = new List<double>();
+        for (var i = 0; i < 40; i++)
+        {
+            var a = await ForgotAsync(known);
+            var b = await ForgotAsync(unknown);
+            (a.Status, a.Body, a.Headers).Should().Be((b.Status, b.Body, b.Headers));
+            a.Status.Should().Be(HttpStatusCode.Accepted);
+            knownRuns.Add(a.Ms);
+            unknownRuns.Add(b.Ms);
+        }
+
+        // Medians over 40 alternating requests: both do the same work (read the body, queue), so they are within noise.
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        Math.Abs(Median(knownRuns) - Median(unknownRuns)).Should().BeLessThan(5, "known {0:F2} ms vs unknown {1:F2} ms", Median(knownRuns), Median(unknownRuns));
+        (await MailAsync(host)).OfType<ResetPasswordMessage>().Should().OnlyContain(m => m.To == known);
+        (await host.AuditAsync()).Should().Contain(e => e.Type == AuditEventTypes.PasswordResetRequested && e.Details.GetValueOrDefault("reason") == "unknown_email");
+    }
+
+    [Fact]
+    public async Task Reset_DoesNotBypassMfa()
+    {
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        var setup = await (await _host.PostAsync("/auth/mfa/totp/setup", null, tokens.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var secret = Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());
+        (await _host.PostAsync("/auth/mfa/totp/confirm", new { code = new Totp(secret).ComputeTotp(_host.Time.GetUtcNow().UtcDateTime) }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var token = await ResetTokenAsync(email);
+        (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var login = await (await _host.PostAsync("/auth/login", new { email, password = "a brand new passphrase" })).ShouldBeProblemAsync(401, "mfa_required");
+        login.GetProperty("mfaToken").GetString().Should().NotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task ConfirmationRequired_RefusesSignInUntilConfirmed_ThenSignInWorks()
+    {
+        await using var host = await StartAsync(o => o.Email.RequireConfirmedEmail = true);
+        var email = await host.RegisterAsync();
+        var confirm = (await MailAsync(host)).OfType<ConfirmEmailMessage>().Single(m => m.To == email);
+        confirm.Link.Should().Be($"https://app.example.test/confirm?token={confirm.Token}");
+
+        await (await host.PostAsync("/auth/login", new { email, password = SentinelTestHost.Password })).ShouldBeProblemAsync(403, "email_not_confirmed");
+        await (await host.PostAsync("/auth/login", new { email, password = "wrong horse battery" })).ShouldBeProblemAsync(401, "invalid_credentials");
+
+        (await host.PostAsync("/auth/email/resend", new { email })).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var resent = (await MailAsync(host)).OfType<ConfirmEmailMessage>().Last(m => m.To == email);
+        resent.Token.Should().NotBe(confirm.Token);
+        await (await host.PostAsync("/auth/email/confirm", new { token = confirm.Token })).ShouldBeProblemAsync(400, "invalid_token");
+
+        (await host.PostAsync("/auth/email/confirm", new { token = resent.Token })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await host.LoginAsync(email);
+        await (await host.PostAsync("/auth/email/confirm", new { token = resent.Token })).ShouldBeProblemAsync(400, "invalid_token");
+        (await host.AuditAsync()).Should().Contain(e => e.Type == AuditEventTypes.EmailConfirmed);
+
+        var count = (await MailAsync(host)).Count;
+        (await host.PostAsync("/auth/email/resend", new { email })).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await MailAsync(host)).Should().HaveCount(count, "a confirmed address gets no more confirmation emails");
+    }
+
+    [Fact]
+    public async Task ForgotAndResend_AreLimitedPerClientAddress_AndPerMailbox()
+    {
+        await using var host = await StartAsync(o =>
+        {
+            o.Email.MaxRequestsPerIpPerHour = 4;
+            o.Email.MaxEmailsPerAddressPerHour = 2;
+        });
+        var email = await host.RegisterAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            (await host.PostAsync("/auth/password/forgot", new { email })).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+
+        var limited = await host.PostAsync("/auth/email/resend", new { email });
+        await limited.ShouldBeProblemAsync(429, "rate_limited");
+        limited.Headers.RetryAfter.Should().NotBeNull();
+        (await MailAsync(host)).OfType<ResetPasswordMessage>().Count(m => m.To == email).Should().Be(1, "the registration's confirmation email and one reset make the mailbox's hourly share of 2");
+        var events = await host.AuditAsync();
+        events.Should().Contain(e => e.Type == AuditEventTypes.RateLimitExceeded && e.Details.GetValueOrDefault("reason") == "ip");
+        events.Should().Contain(e => e.Type == AuditEventTypes.PasswordResetRequested && e.Details.GetValueOrDefault("reason") == "too_many_emails");
+    }
+
+    [Fact]
+    public async Task SecurityNotices_GoOut_ForPasswordMfaAndKeyChanges()
+    {
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        (await _host.PostAsync("/auth/password", new { currentPassword = SentinelTestHost.Password, newPassword = "a brand new passphrase" }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var session = await _host.LoginAsync(email, "a brand new passphrase");
+        _host.Time.Advance(TimeSpan.FromMinutes(1));
+        (await _host.PostAsync("/auth/api-keys", new { name = "ci", scopes = Array.Empty<string>() }, session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Created);
+        var setup = await (await _host.PostAsync("/auth/mfa/totp/setup", null, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var secret = Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());
+        (await _host.PostAsync("/auth/mfa/totp/confirm", new { code = new Totp(secret).ComputeTotp(_host.Time.GetUtcNow().UtcDateTime) }, session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var notices = (await MailAsync()).OfType<SecurityNoticeMessage>().Where(n => n.To == email).ToList();
+        notices.Select(n => n.EventType).Should().Equal(AuditEventTypes.PasswordChanged, AuditEventTypes.ApiKeyCreated, AuditEventTypes.MfaEnabled);
+        notices[0].At.Should().Be(SentinelTestHost.Start);
+        notices[1].At.Should().Be(SentinelTestHost.Start.AddMinutes(1));
+    }
+
+    [Fact]
+    public async Task MalformedBodies_AreRefused_AndUnknownTokensToo()
+    {
+        await (await _host.PostAsync("/auth/password/forgot", new { mail = "x" })).ShouldBeProblemAsync(400, "validation_failed");
+        await (await _host.PostAsync("/auth/password/reset", new { token = "short", newPassword = "a brand new passphrase" })).ShouldBeProblemAsync(400, "invalid_token");
+        await (await _host.PostAsync("/auth/email/confirm", new { token = new string('A', 43) })).ShouldBeProblemAsync(400, "invalid_token");
+        await (await _host.PostAsync("/auth/email/confirm", new { token = 42 })).ShouldBeProblemAsync(400, "validation_failed");
+    }
+
+    /// <summary>Keeps every message, as a test's mailbox.</summary>
+    private sealed class CapturingEmailSender : ISentinelEmailSender
+    {
+        private readonly List<SentinelEmailMessage> _messages = [];
+
+        public List<SentinelEmailMessage> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        public Task SendAsync(SentinelEmailMessage message, CancellationToken cancellationToken)
+        {
+            lock (_messages)
+            {
+                _messages.Add(message);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
