@@ -55,12 +55,7 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
         // shutdown timeout; what cannot be written by then is logged and counted, never dropped silently.
         if (Volatile.Read(ref _disposed) == 0)
         {
-            await services.GetRequiredService<Sentinel.Email.EmailOutbox>().CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (Volatile.Read(ref _disposed) == 0 && services.GetService<IAuditLog>() is AuditWriter writer)
-        {
-            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await services.ShutdownSentinelAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -115,7 +115,10 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
         }
     }
 
-    /// <summary>For containers disposed synchronously: blocks while the queue is written (at most 30 s).</summary>
+    /// <summary>
+    /// For containers disposed synchronously. Prefer <c>ShutdownSentinelAsync()</c> before disposing the provider:
+    /// once the provider is disposed, queued events can no longer reach the store (they are logged as dropped).
+    /// </summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private Enqueue TryEnqueue(AuditEvent auditEvent)
@@ -230,8 +233,10 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 _metrics.AuditWriteFailed();
-                if (_giveUp.IsCancellationRequested)
+                if (_giveUp.IsCancellationRequested || e is ObjectDisposedException)
                 {
+                    // Past the deadline, or the service provider is gone (it was disposed before CompleteAsync,
+                    // see ShutdownSentinelAsync): retrying cannot help.
                     return false;
                 }
 
