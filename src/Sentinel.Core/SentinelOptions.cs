@@ -3,6 +3,7 @@ using Sentinel.Audit;
 using Sentinel.Email;
 using Sentinel.Mfa;
 using Sentinel.Passwords;
+using Sentinel.RateLimiting;
 using Sentinel.Tokens;
 using Sentinel.Users;
 
@@ -31,4 +32,7 @@ public sealed class SentinelOptions
 
     /// <summary>Email confirmation, password reset and security notices.</summary>
     public EmailOptions Email { get; } = new();
+
+    /// <summary>Per-client-address request limits on Sentinel's endpoints.</summary>
+    public RateLimitOptions RateLimits { get; } = new();
 }

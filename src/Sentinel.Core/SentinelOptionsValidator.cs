@@ -71,6 +71,13 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
         ValidateApiKeys(options.ApiKeys, result);
         ValidateAudit(options.Audit, result);
         ValidateEmail(options.Email, result);
+        foreach (var (ruleName, rule) in options.RateLimits.All)
+        {
+            if (rule.PermitLimit < 1 || rule.Window <= TimeSpan.Zero)
+            {
+                result.AddError("needs PermitLimit of at least 1 and a positive Window; set RateLimits.Enabled = false to turn limits off.", "Sentinel:RateLimits:" + ruleName);
+            }
+        }
         return result.Build();
     }
 

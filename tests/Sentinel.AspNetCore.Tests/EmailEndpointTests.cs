@@ -124,7 +124,7 @@ public sealed class EmailEndpointTests : IAsyncLifetime
     public async Task UnknownEmail_IsIndistinguishable_InStatusBodyAndTime()
     {
         // SECURITY P3 for account recovery: the request path only queues, so there is nothing to time.
-        await using var host = await StartAsync(o => o.Email.MaxRequestsPerIpPerHour = 1_000);
+        await using var host = await StartAsync();
         var known = await host.RegisterAsync();
         var unknown = SentinelTestHost.NewEmail();
 
@@ -202,7 +202,8 @@ public sealed class EmailEndpointTests : IAsyncLifetime
     {
         await using var host = await StartAsync(o =>
         {
-            o.Email.MaxRequestsPerIpPerHour = 4;
+            o.RateLimits.Enabled = true;
+            o.RateLimits.AccountRecovery.PermitLimit = 4;
             o.Email.MaxEmailsPerAddressPerHour = 2;
         });
         var email = await host.RegisterAsync();
@@ -216,7 +217,7 @@ public sealed class EmailEndpointTests : IAsyncLifetime
         limited.Headers.RetryAfter.Should().NotBeNull();
         (await MailAsync(host)).OfType<ResetPasswordMessage>().Count(m => m.To == email).Should().Be(1, "the registration's confirmation email and one reset make the mailbox's hourly share of 2");
         var events = await host.AuditAsync();
-        events.Should().Contain(e => e.Type == AuditEventTypes.RateLimitExceeded && e.Details.GetValueOrDefault("reason") == "ip");
+        events.Should().Contain(e => e.Type == AuditEventTypes.RateLimitExceeded && e.Details.GetValueOrDefault("reason") == "accountrecovery");
         events.Should().Contain(e => e.Type == AuditEventTypes.PasswordResetRequested && e.Details.GetValueOrDefault("reason") == "too_many_emails");
     }
 

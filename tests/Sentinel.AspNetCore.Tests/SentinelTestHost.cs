@@ -23,6 +23,7 @@ namespace Sentinel.AspNetCore.Tests;
 public sealed class SentinelTestHost : IAsyncDisposable
 {
     public const string Password = "correct horse battery";
+    public const string ClientIpHeader = "X-Test-Client-Ip";
     public static readonly DateTimeOffset Start = new(2026, 11, 28, 14, 40, 3, TimeSpan.Zero);
 
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"sentinel-api-{Guid.NewGuid():N}.db");
@@ -32,6 +33,8 @@ public sealed class SentinelTestHost : IAsyncDisposable
     }
 
     public WebApplication App { get; private set; } = null!;
+
+    public string DatabasePath => _path;
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -50,10 +53,23 @@ public sealed class SentinelTestHost : IAsyncDisposable
             o.Tokens.Issuer = "https://api.example.test";
             o.Passwords.Argon2MemoryKiB = 64;
             o.Passwords.Argon2Iterations = 1;
+            // Every test client shares one address here, and the limiter keeps real time: limits are off unless a
+            // test turns them on (RateLimitTests).
+            o.RateLimits.Enabled = false;
             configure?.Invoke(o);
         }).AddSqliteStores($"Data Source={host._path}");
 
         var app = builder.Build();
+        // Test-only: lets a test choose the client address that the rate limits partition by.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers.TryGetValue(ClientIpHeader, out var ip) && System.Net.IPAddress.TryParse(ip, out var address))
+            {
+                context.Connection.RemoteIpAddress = address;
+            }
+
+            return next(context);
+        });
         app.UseSentinelAuth();
         app.MapSentinelAuth("/auth");
         app.MapGet("/protected", () => TypedResults.Ok("ok")).RequireAuthorization();

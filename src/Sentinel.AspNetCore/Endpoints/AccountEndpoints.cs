@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Sentinel.AspNetCore.Authentication;
 using Sentinel.AspNetCore.Endpoints.Contracts;
 using Sentinel.AspNetCore.Http;
+using Sentinel.AspNetCore.RateLimiting;
 using Sentinel.Audit;
 using Sentinel.Mfa;
 using Sentinel.Sessions;
@@ -17,6 +18,7 @@ internal static class AccountEndpoints
     public static RouteGroupBuilder MapAccountEndpoints(this RouteGroupBuilder group)
     {
         group.MapPost("/register", RegisterAsync)
+            .RequireRateLimiting(SentinelRateLimiting.RegistrationPolicy)
             .Accepts<RegisterRequest>("application/json")
             .Produces<RegisterResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)

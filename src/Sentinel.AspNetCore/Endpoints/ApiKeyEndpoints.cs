@@ -5,6 +5,7 @@ using Sentinel.ApiKeys;
 using Sentinel.AspNetCore.Authentication;
 using Sentinel.AspNetCore.Endpoints.Contracts;
 using Sentinel.AspNetCore.Http;
+using Sentinel.AspNetCore.RateLimiting;
 
 namespace Sentinel.AspNetCore.Endpoints;
 
@@ -17,6 +18,7 @@ internal static class ApiKeyEndpoints
         var keys = group.MapGroup("/api-keys").RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy);
 
         keys.MapPost("/", CreateAsync)
+            .RequireRateLimiting(SentinelRateLimiting.ApiKeyCreationPolicy)
             .Accepts<CreateApiKeyRequest>("application/json")
             .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -35,6 +37,7 @@ internal static class ApiKeyEndpoints
             .WithSummary("Revokes a key; it stops working at once.");
 
         keys.MapPost("/{id:guid}/rotate", RotateAsync)
+            .RequireRateLimiting(SentinelRateLimiting.ApiKeyCreationPolicy)
             .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("SentinelRotateApiKey")

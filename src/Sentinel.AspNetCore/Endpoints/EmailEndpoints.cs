@@ -24,7 +24,7 @@ internal static class EmailEndpoints
             .WithSummary("Confirms the email address with the token from the confirmation email.");
 
         group.MapPost("/email/resend", ResendAsync)
-            .RequireRateLimiting(SentinelRateLimiting.EmailPolicy)
+            .RequireRateLimiting(SentinelRateLimiting.AccountRecoveryPolicy)
             .Accepts<EmailRequest>("application/json")
             .Produces(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -32,7 +32,7 @@ internal static class EmailEndpoints
             .WithSummary("Sends a new confirmation email if the address has an unconfirmed account; 202 either way.");
 
         group.MapPost("/password/forgot", ForgotAsync)
-            .RequireRateLimiting(SentinelRateLimiting.EmailPolicy)
+            .RequireRateLimiting(SentinelRateLimiting.AccountRecoveryPolicy)
             .Accepts<EmailRequest>("application/json")
             .Produces(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)

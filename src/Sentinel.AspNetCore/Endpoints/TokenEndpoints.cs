@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Sentinel.AspNetCore.Authentication;
 using Sentinel.AspNetCore.Endpoints.Contracts;
 using Sentinel.AspNetCore.Http;
+using Sentinel.AspNetCore.RateLimiting;
 using Sentinel.Audit;
 using Sentinel.Mfa;
 using Sentinel.Sessions;
@@ -20,6 +21,7 @@ internal static class TokenEndpoints
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
     {
         group.MapPost("/login", LoginAsync)
+            .RequireRateLimiting(SentinelRateLimiting.SignInPolicy)
             .Accepts<LoginRequest>("application/json")
             .Produces<AccessTokenResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -29,6 +31,7 @@ internal static class TokenEndpoints
             .WithSummary("Signs in with email and password; returns an access token and a refresh token.");
 
         group.MapPost("/login/mfa", LoginMfaAsync)
+            .RequireRateLimiting(SentinelRateLimiting.SignInPolicy)
             .Accepts<LoginMfaRequest>("application/json")
             .Produces<AccessTokenResponse>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -37,6 +40,7 @@ internal static class TokenEndpoints
             .WithSummary("Completes an MFA sign-in with the challenge token and a TOTP or recovery code.");
 
         group.MapPost("/refresh", RefreshAsync)
+            .RequireRateLimiting(SentinelRateLimiting.RefreshPolicy)
             .Accepts<RefreshRequest>("application/json")
             .Produces<AccessTokenResponse>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -26,6 +26,7 @@ public sealed class SentinelMetrics : IDisposable
     private readonly Counter<long> _auditDropped;
     private readonly Counter<long> _auditWriteFailures;
     private readonly Counter<long> _auditQueueFull;
+    private readonly Counter<long> _rateLimitRejections;
     private Func<long>? _auditQueueDepth;
 
     private static readonly FrozenSet<string> KnownTypes = AuditEventTypes.All.ToFrozenSet(StringComparer.Ordinal);
@@ -46,6 +47,7 @@ public sealed class SentinelMetrics : IDisposable
         _auditDropped = _meter.CreateCounter<long>("sentinel.audit.dropped", "{event}", "Audit events given up, by reason (queue_full, store_unavailable). Each is also logged.");
         _auditWriteFailures = _meter.CreateCounter<long>("sentinel.audit.write_failures", "{failure}", "Failed attempts to write an audit batch (it is retried).");
         _auditQueueFull = _meter.CreateCounter<long>("sentinel.audit.queue_full", "{wait}", "Times a caller had to wait for room in the audit queue.");
+        _rateLimitRejections = _meter.CreateCounter<long>("sentinel.rate_limit.rejections", "{request}", "Requests refused by a per-address limit, by policy (signin, refresh, registration, apikeycreation, accountrecovery, global).");
         _meter.CreateObservableUpDownCounter("sentinel.audit.queue_depth", () => _auditQueueDepth?.Invoke() ?? 0, "{event}", "Audit events accepted and not yet stored.");
     }
 
@@ -118,6 +120,9 @@ public sealed class SentinelMetrics : IDisposable
     internal void AuditWriteFailed() => _auditWriteFailures.Add(1);
 
     internal void AuditQueueFull() => _auditQueueFull.Add(1);
+
+    /// <summary>Counts a request refused by a rate limit; <paramref name="policy"/> is from Sentinel's closed set of policy names.</summary>
+    public void RateLimitRejected(string policy) => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("policy", policy));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -26,7 +26,4 @@ public sealed class EmailOptions
 
     /// <summary>Most confirmation and reset emails sent to one address per hour (default 5), so the endpoints cannot flood a mailbox.</summary>
     public int MaxEmailsPerAddressPerHour { get; set; } = 5;
-
-    /// <summary>Most <c>POST /email/resend</c> and <c>POST /password/forgot</c> requests one client address may make per hour (default 20; IPv6 counted per /64).</summary>
-    public int MaxRequestsPerIpPerHour { get; set; } = 20;
 }

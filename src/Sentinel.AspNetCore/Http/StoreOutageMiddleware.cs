@@ -1,0 +1,49 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Sentinel.AspNetCore.Http;
+
+/// <summary>
+/// Answers a store that is down or timing out with 503 <c>service_unavailable</c> problem details and
+/// <c>Retry-After</c>, never a 500 or a stack trace (SECURITY I2). Audit events of that time wait in the audit
+/// queue and are written when the store returns. Other exceptions pass through untouched.
+/// </summary>
+internal sealed partial class StoreOutageMiddleware(RequestDelegate next, ILogger<StoreOutageMiddleware> logger)
+{
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStoreFault(e) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            StoreUnavailable(logger, e.GetType().Name, context.Request.Path);
+            context.Response.Clear();
+            await SentinelProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, SentinelErrorCode.ServiceUnavailable,
+                "The account store is unavailable; try again shortly.", RetryAfter).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A database error, a timeout or a network failure anywhere in the exception's chain.</summary>
+    internal static bool IsStoreFault(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException or TimeoutException or SocketException)
+            {
+                return true;
+            }
+        }
+
+        return exception is AggregateException aggregate && aggregate.InnerExceptions.Any(IsStoreFault);
+    }
+
+    // The exception's type and the path only: its message may quote SQL or a connection string.
+    [LoggerMessage(2101, LogLevel.Error, "The store failed ({ExceptionType}) while serving {Path}; answered 503.")]
+    private static partial void StoreUnavailable(ILogger logger, string exceptionType, PathString path);
+}

@@ -1,0 +1,50 @@
+namespace Sentinel.RateLimiting;
+
+/// <summary>
+/// Per-client-address limits on Sentinel's endpoints (IPv6 counted per /64). Per-account protection is the
+/// lockout (<see cref="Users.LockoutOptions"/>); these catch one address trying many accounts (credential
+/// stuffing), flooding registration, or hammering refresh. Behind a proxy, configure ASP.NET Core's forwarded
+/// headers with the proxy's address so that the client's address is the one counted.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Whether the limits apply (default <c>true</c>).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary><c>POST /login</c> and <c>POST /login/mfa</c> (default 20 per minute per address).</summary>
+    public RateLimitRule SignIn { get; } = new(20, TimeSpan.FromMinutes(1));
+
+    /// <summary><c>POST /refresh</c> (default 60 per minute per address).</summary>
+    public RateLimitRule Refresh { get; } = new(60, TimeSpan.FromMinutes(1));
+
+    /// <summary><c>POST /register</c> (default 20 per hour per address).</summary>
+    public RateLimitRule Registration { get; } = new(20, TimeSpan.FromHours(1));
+
+    /// <summary>API key creation and rotation (default 30 per hour per address).</summary>
+    public RateLimitRule ApiKeyCreation { get; } = new(30, TimeSpan.FromHours(1));
+
+    /// <summary><c>POST /password/forgot</c> and <c>POST /email/resend</c> (default 20 per hour per address).</summary>
+    public RateLimitRule AccountRecovery { get; } = new(20, TimeSpan.FromHours(1));
+
+    /// <summary>Every Sentinel endpoint together (default 600 per minute per address); the host's own endpoints are not counted.</summary>
+    public RateLimitRule Global { get; } = new(600, TimeSpan.FromMinutes(1));
+
+    /// <summary>Every rule, by name, for validation.</summary>
+    internal IEnumerable<(string Name, RateLimitRule Rule)> All =>
+    [
+        (nameof(SignIn), SignIn), (nameof(Refresh), Refresh), (nameof(Registration), Registration),
+        (nameof(ApiKeyCreation), ApiKeyCreation), (nameof(AccountRecovery), AccountRecovery), (nameof(Global), Global),
+    ];
+}
+
+/// <summary>A fixed window: at most <see cref="PermitLimit"/> requests per <see cref="Window"/>.</summary>
+/// <param name="permitLimit">Requests allowed per window.</param>
+/// <param name="window">The window's length.</param>
+public sealed class RateLimitRule(int permitLimit, TimeSpan window)
+{
+    /// <summary>Requests allowed per window.</summary>
+    public int PermitLimit { get; set; } = permitLimit;
+
+    /// <summary>The window's length.</summary>
+    public TimeSpan Window { get; set; } = window;
+}

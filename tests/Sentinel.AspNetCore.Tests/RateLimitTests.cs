@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Sentinel.Audit;
+
+namespace Sentinel.AspNetCore.Tests;
+
+/// <summary>Per-address limits on a real host (IPv6 per /64), as an abusive client meets them.</summary>
+public sealed class RateLimitTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<SentinelTestHost> StartAsync(Action<SentinelOptions> configure) => SentinelTestHost.StartAsync(
+        o =>
+        {
+            o.RateLimits.Enabled = true;
+            configure(o);
+        },
+        app => app.MapGet("/public", () => TypedResults.Ok("public")));
+
+    private static Task<HttpResponseMessage> PostFromAsync(SentinelTestHost host, string ip, string path, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add(SentinelTestHost.ClientIpHeader, ip);
+        return host.Client.SendAsync(request, Ct);
+    }
+
+    [Fact]
+    public async Task CredentialStuffing_FromOneAddress_IsStoppedAcrossAccounts_OtherAddressesAreNot()
+    {
+        await using var host = await StartAsync(o => o.RateLimits.SignIn.PermitLimit = 3);
+        for (var i = 0; i < 3; i++)
+        {
+            await (await PostFromAsync(host, "203.0.113.7", "/auth/login", new { email = SentinelTestHost.NewEmail(), password = "guess number one" }))
+                .ShouldBeProblemAsync(401, "invalid_credentials");
+        }
+
+        var limited = await PostFromAsync(host, "203.0.113.7", "/auth/login", new { email = SentinelTestHost.NewEmail(), password = "guess number one" });
+        await limited.ShouldBeProblemAsync(429, "rate_limited");
+        limited.Headers.RetryAfter!.Delta.Should().BePositive();
+        await (await PostFromAsync(host, "203.0.113.8", "/auth/login", new { email = SentinelTestHost.NewEmail(), password = "guess number one" }))
+            .ShouldBeProblemAsync(401, "invalid_credentials");
+
+        var events = await host.AuditAsync();
+        events.Should().ContainSingle(e => e.Type == AuditEventTypes.RateLimitExceeded).Which.Should().Match<AuditEntry>(e =>
+            e.IpAddress == "203.0.113.7" && e.Details["reason"] == "signin" && e.Outcome == AuditOutcome.Failure);
+    }
+
+    [Fact]
+    public async Task Ipv6Clients_ArePartitionedByTheir64()
+    {
+        await using var host = await StartAsync(o => o.RateLimits.Registration.PermitLimit = 2);
+        (await PostFromAsync(host, "2001:db8:1:2::1", "/auth/register", new { email = SentinelTestHost.NewEmail(), password = SentinelTestHost.Password })).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await PostFromAsync(host, "2001:db8:1:2:ffff:ffff:ffff:fffe", "/auth/register", new { email = SentinelTestHost.NewEmail(), password = SentinelTestHost.Password })).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        await (await PostFromAsync(host, "2001:db8:1:2:abcd::9", "/auth/register", new { email = SentinelTestHost.NewEmail(), password = SentinelTestHost.Password }))
+            .ShouldBeProblemAsync(429, "rate_limited");
+        (await PostFromAsync(host, "2001:db8:1:3::1", "/auth/register", new { email = SentinelTestHost.NewEmail(), password = SentinelTestHost.Password })).StatusCode.Should().Be(HttpStatusCode.Created, "another /64 is another client");
+    }
+
+    [Fact]
+    public async Task RefreshAndKeyCreation_HaveTheirOwnLimits()
+    {
+        await using var host = await StartAsync(o =>
+        {
+            o.RateLimits.Refresh.PermitLimit = 1;
+            o.RateLimits.ApiKeyCreation.PermitLimit = 1;
+        });
+        var (_, tokens) = await host.SignUpAndLoginAsync();
+        (await host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).StatusCode.Should().Be(HttpStatusCode.OK);
+        await (await host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).ShouldBeProblemAsync(429, "rate_limited");
+
+        (await host.PostAsync("/auth/api-keys", new { name = "one", scopes = Array.Empty<string>() }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Created);
+        await (await host.PostAsync("/auth/api-keys", new { name = "two", scopes = Array.Empty<string>() }, tokens.AccessToken)).ShouldBeProblemAsync(429, "rate_limited");
+    }
+
+    [Fact]
+    public async Task TheGlobalLimit_CountsSentinelEndpointsOnly()
+    {
+        await using var host = await StartAsync(o => o.RateLimits.Global.PermitLimit = 4);
+        for (var i = 0; i < 4; i++)
+        {
+            (await host.GetAsync("/auth/me", null)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        await (await host.GetAsync("/auth/me", null)).ShouldBeProblemAsync(429, "rate_limited");
+        (await host.GetAsync("/public", null)).StatusCode.Should().Be(HttpStatusCode.OK, "the host's own endpoints are not Sentinel's to limit");
+        (await host.Client.GetAsync("/.well-known/jwks.json", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task TokenResponses_AreNotCached()
+    {
+        // RFC 6749 §5.1: responses with tokens carry Cache-Control: no-store.
+        await using var host = await StartAsync(_ => { });
+        var email = await host.RegisterAsync();
+        var login = await host.PostAsync("/auth/login", new { email, password = SentinelTestHost.Password });
+        login.Headers.CacheControl!.NoStore.Should().BeTrue();
+        login.Headers.Pragma.ToString().Should().Be("no-cache");
+        var tokens = (await login.Content.ReadFromJsonAsync<SentinelTestHost.Tokens>(Ct))!;
+        (await host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).Headers.CacheControl!.NoStore.Should().BeTrue();
+        (await host.GetAsync("/auth/me", tokens.AccessToken)).Headers.CacheControl!.NoStore.Should().BeTrue();
+    }
+}
