@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Sentinel.AspNetCore.RateLimiting;
 using Sentinel.Audit;
 
 namespace Sentinel.AspNetCore.Tests;
@@ -91,6 +94,17 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task APartitionStore_ReplacesTheInProcessCounters()
+    {
+        // The seam a shared store (Redis, issue 11) plugs into: every partition's limiter comes from it.
+        var store = new RefusingPartitionStore();
+        await using var host = await SentinelTestHost.StartAsync(o => o.RateLimits.Enabled = true, services: s => s.AddSingleton<IRateLimitPartitionStore>(store));
+
+        await (await PostFromAsync(host, "198.51.100.1", "/auth/login", new { email = SentinelTestHost.NewEmail(), password = "guess number one" })).ShouldBeProblemAsync(429, "rate_limited");
+        store.Partitions.Should().Contain(("Sentinel.Global", "198.51.100.1"));
+    }
+
+    [Fact]
     public async Task TokenResponses_AreNotCached()
     {
         // RFC 6749 §5.1: responses with tokens carry Cache-Control: no-store.
@@ -102,5 +116,41 @@ public sealed class RateLimitTests
         var tokens = (await login.Content.ReadFromJsonAsync<SentinelTestHost.Tokens>(Ct))!;
         (await host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).Headers.CacheControl!.NoStore.Should().BeTrue();
         (await host.GetAsync("/auth/me", tokens.AccessToken)).Headers.CacheControl!.NoStore.Should().BeTrue();
+    }
+
+    /// <summary>Hands out limiters that refuse everything, and records which partitions were asked for.</summary>
+    private sealed class RefusingPartitionStore : IRateLimitPartitionStore
+    {
+        public System.Collections.Concurrent.ConcurrentBag<(string Policy, string Key)> Partitions { get; } = [];
+
+        public RateLimiter Create(string policy, string partitionKey, Sentinel.RateLimiting.RateLimitRule rule)
+        {
+            Partitions.Add((policy, partitionKey));
+            return new RefusingLimiter();
+        }
+
+        private sealed class RefusingLimiter : RateLimiter
+        {
+            public override TimeSpan? IdleDuration => null;
+
+            public override RateLimiterStatistics? GetStatistics() => null;
+
+            protected override RateLimitLease AttemptAcquireCore(int permitCount) => new Refused();
+
+            protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) => ValueTask.FromResult<RateLimitLease>(new Refused());
+        }
+
+        private sealed class Refused : RateLimitLease
+        {
+            public override bool IsAcquired => false;
+
+            public override IEnumerable<string> MetadataNames => [];
+
+            public override bool TryGetMetadata(string metadataName, out object? metadata)
+            {
+                metadata = null;
+                return false;
+            }
+        }
     }
 }

@@ -53,6 +53,7 @@ public static class SentinelAuthServiceCollectionExtensions
                     .RequireAuthenticatedUser()
                     .AddRequirements(new SentinelAdminRequirement()));
             services.AddRateLimiter(SentinelRateLimiting.Configure);
+            services.TryAddSingleton<IRateLimitPartitionStore, InMemoryRateLimitPartitionStore>();
             services.AddHostedService<SentinelHostedService>();
         }
 

@@ -64,12 +64,9 @@ public static class SentinelRateLimiting
 
         var rule = select(limits);
         http.Items[typeof(SentinelRateLimiting)] = policy; // names the policy in the rejection's audit event
-        return RateLimitPartition.GetFixedWindowLimiter(policy + "|" + PartitionKey(http), _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = rule.PermitLimit,
-            Window = rule.Window,
-            QueueLimit = 0,
-        });
+        var store = http.RequestServices.GetRequiredService<IRateLimitPartitionStore>();
+        var address = PartitionKey(http);
+        return RateLimitPartition.Get(policy + "|" + address, _ => store.Create(policy, address, rule));
     }
 
     /// <summary>The client's address, IPv6 cut to its /64 network.</summary>
