@@ -29,7 +29,9 @@ public sealed class UserService
     private readonly TimeProvider _time;
     private readonly SentinelMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Lazy<string> _dummyHash;
+    // One dummy hash per hasher (a singleton), not per request: computing it costs a whole hash, which would make
+    // unknown emails slower than known ones (SECURITY P3).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPasswordHasher, string> DummyHashes = [];
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
     public UserService(
@@ -57,9 +59,9 @@ public sealed class UserService
         _time = time;
         _metrics = metrics;
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        // Unknown emails are checked against this so that they cost the same hashing time (SECURITY P3).
-        _dummyHash = new Lazy<string>(() => _hasher.Hash(Guid.NewGuid().ToString("N")));
     }
+
+    private string DummyHash => DummyHashes.GetValue(_hasher, static h => h.Hash(Guid.NewGuid().ToString("N")));
 
     /// <summary>Finds a user by id.</summary>
     public ValueTask<SentinelUser?> FindByIdAsync(Guid id, CancellationToken cancellationToken = default) =>
@@ -146,14 +148,14 @@ public sealed class UserService
 
         if (user is null)
         {
-            _hasher.Verify(_dummyHash.Value, password);
+            _hasher.Verify(DummyHash, password);
             return await FailAsync(null, "unknown_user").ConfigureAwait(false);
         }
 
         var now = _time.GetUtcNow();
         if (AccountLockout.IsLockedOut(user, now, out var retryAfter))
         {
-            _hasher.Verify(_dummyHash.Value, password); // same cost; the right password is still refused
+            _hasher.Verify(DummyHash, password); // same cost; the right password is still refused
             return await LockedOutAsync(user.Id, retryAfter, "locked").ConfigureAwait(false);
         }
 
