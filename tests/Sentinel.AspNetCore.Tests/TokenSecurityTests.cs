@@ -192,6 +192,43 @@ public sealed class TokenSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Attack_KidInjection_StrippedSignature_AndJunk_AreRejected()
+    {
+        foreach (var kid in new[] { "' OR '1'='1", "x\"; DROP TABLE sentinel_users; --", "..\\..\\windows\\win.ini", "%00", new string('k', 5000) })
+        {
+            var header = Clone(_header);
+            header["kid"] = kid;
+            (await StatusOf(SignEs256(header, _payload))).Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        var signed = SignEs256(_header, _payload);
+        (await StatusOf(signed[..(signed.LastIndexOf('.') + 1)])).Should().Be(HttpStatusCode.Unauthorized, "a stripped signature is no signature");
+        (await StatusOf(signed[..signed.LastIndexOf('.')])).Should().Be(HttpStatusCode.Unauthorized);
+        foreach (var junk in new[] { "a.b.c", "....", "eyJ", new string('A', 100_000) })
+        {
+            (await StatusOf(junk)).Should().Be(HttpStatusCode.Unauthorized);
+        }
+    }
+
+    [Fact]
+    public async Task Attack_ARefreshTokenOrAnMfaToken_IsNotAnAccessToken()
+    {
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        (await StatusOf(tokens.RefreshToken)).Should().Be(HttpStatusCode.Unauthorized);
+
+        // A real MFA challenge token (typ mfa+jwt, signed by the same key ring) does not open a protected endpoint.
+        var setup = await (await _host.PostAsync("/auth/mfa/totp/setup", null, tokens.AccessToken)).Content.ReadFromJsonAsync<JsonElement>();
+        var secret = OtpNet.Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());
+        var code = new OtpNet.Totp(secret).ComputeTotp(_host.Time.GetUtcNow().UtcDateTime);
+        (await _host.PostAsync("/auth/mfa/totp/confirm", new { code }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+        var challenge = await (await _host.PostAsync("/auth/login", new { email, password = SentinelTestHost.Password })).ShouldBeProblemAsync(401, "mfa_required");
+        var mfaToken = challenge.GetProperty("mfaToken").GetString()!;
+
+        (await StatusOf(mfaToken)).Should().Be(HttpStatusCode.Unauthorized);
+        (await _host.GetAsync("/auth/me", mfaToken)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task T6_ShortHmacSecret_StopsTheHost()
     {
         var start = () => SentinelTestHost.StartAsync(o =>
