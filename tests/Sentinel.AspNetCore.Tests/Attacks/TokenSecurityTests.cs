@@ -273,6 +273,28 @@ public sealed class TokenSecurityTests : IAsyncLifetime
         key.TryGetProperty("p", out _).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task T2_OnAnRs256Host_Hs256SignedWithThePublicRsaKey_IsRejected()
+    {
+        // HS/RS key confusion: the attacker HMACs with the RSA public key (as JWKS text, DER or PEM).
+        await using var host = await SentinelTestHost.StartAsync(o => o.Tokens.SigningAlgorithm = SigningAlgorithm.RS256);
+        var (_, tokens) = await host.SignUpAndLoginAsync();
+        var parts = tokens.AccessToken.Split('.');
+        var header = JsonNode.Parse(Base64UrlEncoder.Decode(parts[0]))!.AsObject();
+        header["alg"] = "HS256";
+        var ringKey = await host.Service<SigningKeyRing>().GetSigningKeyAsync(TestContext.Current.CancellationToken);
+        var rsa = ((RsaSecurityKey)ringKey.Key).Rsa ?? RSA.Create(((RsaSecurityKey)ringKey.Key).Parameters);
+        var jwks = await host.Client.GetStringAsync("/.well-known/jwks.json");
+        foreach (var secret in new[] { Encoding.UTF8.GetBytes(jwks), rsa.ExportSubjectPublicKeyInfo(), Encoding.ASCII.GetBytes(rsa.ExportSubjectPublicKeyInfoPem()), rsa.ExportRSAPublicKey() })
+        {
+            var input = Encode(header) + "." + parts[1];
+            var signature = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(input));
+            (await host.GetAsync("/protected", input + "." + Base64UrlEncoder.Encode(signature))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        (await host.GetAsync("/protected", tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK, "the control: the real token passes");
+    }
+
     private async Task<HttpStatusCode> StatusOf(string token) => (await _host.GetAsync("/protected", token)).StatusCode;
 
     private string SignEs256(JsonObject header, JsonObject payload, ECDsa? key = null)
