@@ -5,6 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
+version="0.1.0-quickstart.$(date +%s)" # a fresh version, so no cached copy of an older pack is used
 pid=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
@@ -12,7 +13,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-version="0.1.0-quickstart.$(date +%s)" # a fresh version, so no cached copy of an older pack is used
 for project in Sentinel.Core Sentinel.EntityFramework Sentinel.AspNetCore; do
   dotnet pack "$root/src/$project" -c Release -o "$work/packages" -p:Version="$version" --nologo -v q
 done
