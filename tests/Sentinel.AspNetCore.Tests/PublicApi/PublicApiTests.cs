@@ -6,7 +6,8 @@ namespace Sentinel.AspNetCore.Tests.PublicApi;
 
 /// <summary>
 /// The public API of the three packages, tracked as text: an accidental breaking change (or any change) fails
-/// here. After an intended change, copy the written <c>*.received.txt</c> over the <c>*.txt</c> beside this file.
+/// here. After an intended change, copy the written <c>*.received.txt</c> (its path is in the failure) over the
+/// <c>*.txt</c> beside this file.
 /// </summary>
 public sealed class PublicApiTests
 {
@@ -18,15 +19,18 @@ public sealed class PublicApiTests
     {
         var assembly = Assembly.Load(assemblyName);
         var actual = Describe(assembly);
-        var folder = Path.Combine(SourceFolder(), "PublicApi");
+        // The approved snapshots are copied beside the test assembly; a changed surface is written there too.
+        var folder = Path.Combine(AppContext.BaseDirectory, "PublicApi");
         var approvedPath = Path.Combine(folder, assemblyName + ".txt");
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : "";
+        var receivedPath = Path.Combine(folder, assemblyName + ".received.txt");
         if (!string.Equals(approved, actual, StringComparison.Ordinal))
         {
-            File.WriteAllText(Path.Combine(folder, assemblyName + ".received.txt"), actual);
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(receivedPath, actual);
         }
 
-        actual.Should().Be(approved, "public API changes must be approved: if intended, copy {0}.received.txt over {0}.txt", assemblyName);
+        actual.Should().Be(approved, "public API changes must be approved: if intended, copy {0} over tests/Sentinel.AspNetCore.Tests/PublicApi/{1}.txt", receivedPath, assemblyName);
     }
 
     private static string Describe(Assembly assembly)
@@ -108,5 +112,4 @@ public sealed class PublicApiTests
         return name;
     }
 
-    private static string SourceFolder([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(Path.GetDirectoryName(path))!;
 }
