@@ -26,12 +26,10 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
     private readonly TimeProvider _time;
     private readonly SentinelMetrics _metrics;
     private readonly ILogger _logger;
-    private TaskCompletionSource _progress = NewSignal();
+    private readonly Background.WorkProgress _progress = new();
     private AuditChainHead? _head;
     private Task? _loop;
     private long _depth;    // accepted and not yet stored or given up: bounded by QueueCapacity
-    private long _accepted; // ever accepted
-    private long _settled;  // ever stored or given up
     private int _state;     // 0 idle, 1 running, 2 completing
     private int _disposed;
 
@@ -69,20 +67,7 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
     }
 
     /// <inheritdoc />
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        var target = Volatile.Read(ref _accepted);
-        while (true)
-        {
-            var signal = Volatile.Read(ref _progress).Task; // taken before the check, so no progress is missed
-            if (Volatile.Read(ref _settled) >= target)
-            {
-                return;
-            }
-
-            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => _progress.WaitForAcceptedAsync(cancellationToken);
 
     /// <summary>
     /// Stops accepting into the queue and writes everything queued, retrying a failing store until
@@ -129,13 +114,13 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
             return Enqueue.Full;
         }
 
-        Interlocked.Increment(ref _accepted);
+        _progress.Accept();
         if (_queue.Writer.TryWrite(auditEvent))
         {
             return Enqueue.Accepted;
         }
 
-        Interlocked.Decrement(ref _accepted);
+        _progress.Withdraw();
         Interlocked.Decrement(ref _depth);
         return Enqueue.Completed;
     }
@@ -146,7 +131,7 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
         var deadline = _time.GetUtcNow() + _options.EnqueueTimeout;
         while (true)
         {
-            var signal = Volatile.Read(ref _progress).Task;
+            var signal = _progress.NextFinish; // taken before trying, so no room made meanwhile is missed
             switch (TryEnqueue(auditEvent))
             {
                 case Enqueue.Accepted:
@@ -177,7 +162,7 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
     /// <summary>An event that arrives after <see cref="CompleteAsync"/>: stored directly, once.</summary>
     private async ValueTask WriteLateAsync(AuditEvent auditEvent)
     {
-        Interlocked.Increment(ref _accepted);
+        _progress.Accept();
         Interlocked.Increment(ref _depth);
         try
         {
@@ -309,8 +294,7 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
     private void Settle(int count)
     {
         Interlocked.Add(ref _depth, -count);
-        Interlocked.Add(ref _settled, count);
-        Interlocked.Exchange(ref _progress, NewSignal()).TrySetResult();
+        _progress.Finish(count);
     }
 
     private void GiveUp(int count, DropReason reason)
@@ -324,8 +308,6 @@ public sealed partial class AuditWriter : IAuditLog, IAsyncDisposable, IDisposab
 
         Settle(count);
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private enum Enqueue
     {

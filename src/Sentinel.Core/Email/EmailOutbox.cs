@@ -30,10 +30,8 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
 
     // Per address, sends in the current hour: a mailbox cannot be flooded through the endpoints.
     private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStart, int Count)> _sendsByAddress = new(StringComparer.Ordinal);
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Background.WorkProgress _progress = new();
     private Task? _loop;
-    private long _queued;
-    private long _done;
     private int _state; // 0 idle, 1 running, 2 completed
 
     /// <summary>Creates the outbox; its loop starts with the first piece of work.</summary>
@@ -74,20 +72,7 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Returns when every piece of work queued before the call has been done (or failed and was logged).</summary>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        var target = Volatile.Read(ref _queued);
-        while (true)
-        {
-            var signal = Volatile.Read(ref _progress).Task;
-            if (Volatile.Read(ref _done) >= target)
-            {
-                return;
-            }
-
-            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => _progress.WaitForAcceptedAsync(cancellationToken);
 
     /// <summary>Stops taking work and finishes what is queued, until <paramref name="deadline"/>.</summary>
     public async Task CompleteAsync(CancellationToken deadline)
@@ -163,10 +148,10 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
             _loop = Task.Run(RunAsync, CancellationToken.None);
         }
 
-        Interlocked.Increment(ref _queued);
+        _progress.Accept();
         if (!_queue.Writer.TryWrite(work))
         {
-            Done();
+            _progress.Finish();
             Skipped(_logger, work.Kind);
         }
     }
@@ -189,15 +174,9 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
             }
             finally
             {
-                Done();
+                _progress.Finish();
             }
         }
-    }
-
-    private void Done()
-    {
-        Interlocked.Increment(ref _done);
-        Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     [LoggerMessage(1501, LogLevel.Warning, "No ISentinelEmailSender is registered: confirmation, password reset and security notice emails are not sent.")]
