@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Sentinel.EntityFramework;
 using Sentinel.Sample;
 
@@ -8,7 +9,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 }
 
 // The two lines a host adds: Sentinel, and where it keeps its data (a SQLite file by default).
-builder.Services.AddSentinelAuth(o =>
+var sentinel = builder.Services.AddSentinelAuth(o =>
     {
         builder.Configuration.GetSection("Sentinel").Bind(o);
         o.ApiKeys.Scopes.Add("reports:read", "Read reports").Add("reports:write", "Create reports");
@@ -18,8 +19,24 @@ builder.Services.AddSentinelAuth(o =>
         // Links in the emails the sample writes to its mail folder point back at the sample's page.
         o.Email.ConfirmEmailUrl ??= "http://localhost:5080/?confirm={token}";
         o.Email.ResetPasswordUrl ??= "http://localhost:5080/?reset={token}";
-    })
-    .AddSqliteStores(builder.Configuration.GetConnectionString("Sentinel") ?? "Data Source=sentinel-sample.db");
+    });
+
+// SQLite by default; Sentinel__Sample__Database=PostgreSQL with a PostgreSQL connection string for a real server.
+var connectionString = builder.Configuration.GetConnectionString("Sentinel") ?? "Data Source=sentinel-sample.db";
+if (string.Equals(builder.Configuration["Sentinel:Sample:Database"], "PostgreSQL", StringComparison.OrdinalIgnoreCase))
+{
+    sentinel.AddPostgreSqlStores(connectionString);
+}
+else
+{
+    sentinel.AddSqliteStores(connectionString);
+}
+
+// Signing keys are encrypted with Data Protection: keep its key ring where the data is, so restarts keep tokens valid.
+if (builder.Configuration["Sentinel:Sample:KeysFolder"] is { Length: > 0 } keysFolder)
+{
+    builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(keysFolder));
+}
 
 builder.Services.AddSingleton<Sentinel.Email.ISentinelEmailSender>(sp => new FolderEmailSender(
     Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Sentinel:Sample:MailFolder"] ?? "mail"),
