@@ -53,9 +53,17 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
 
         // Last: every audit event queued so far is written before the host exits (SECURITY A4), until the host's
         // shutdown timeout; what cannot be written by then is logged and counted, never dropped silently.
-        if (Volatile.Read(ref _disposed) == 0)
+        try
         {
-            await services.ShutdownSentinelAsync(cancellationToken).ConfigureAwait(false);
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                await services.ShutdownSentinelAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped again after the container was disposed (WebApplicationFactory does): disposing the container
+            // already completed the email outbox and the audit writer.
         }
     }
 
