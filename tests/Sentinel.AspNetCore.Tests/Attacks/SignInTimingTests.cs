@@ -3,7 +3,12 @@ using FluentAssertions;
 
 namespace Sentinel.AspNetCore.Tests;
 
+/// <summary>Runs alone: other tests' disk writes would time their own I/O, not Sentinel's.</summary>
+[CollectionDefinition(nameof(SerialTimingGroup), DisableParallelization = true)]
+public sealed class SerialTimingGroup;
+
 /// <summary>SECURITY P3 measured from outside: unknown email and wrong password take the same time, within noise.</summary>
+[Collection(nameof(SerialTimingGroup))]
 public sealed class SignInTimingTests
 {
     [Fact]
