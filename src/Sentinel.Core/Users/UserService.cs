@@ -32,6 +32,8 @@ public sealed class UserService
     // One dummy hash per hasher (a singleton), not per request: computing it costs a whole hash, which would make
     // unknown emails slower than known ones (SECURITY P3).
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPasswordHasher, string> DummyHashes = [];
+    // One timing per host (its options are a singleton), whatever the lifetime of this service.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SentinelOptions, FailureWriteTiming> FailureTimings = [];
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
     public UserService(
@@ -60,6 +62,8 @@ public sealed class UserService
         _metrics = metrics;
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
+
+    private FailureWriteTiming FailureTiming => FailureTimings.GetValue(_options, static _ => new FailureWriteTiming());
 
     private string DummyHash => DummyHashes.GetValue(_hasher, static h => h.Hash(Guid.NewGuid().ToString("N")));
 
@@ -149,6 +153,7 @@ public sealed class UserService
         if (user is null)
         {
             _hasher.Verify(DummyHash, password);
+            await FailureTiming.PadAsync(cancellationToken).ConfigureAwait(false); // no failure count to write
             return await FailAsync(null, "unknown_user").ConfigureAwait(false);
         }
 
@@ -167,6 +172,7 @@ public sealed class UserService
 
         if (user.IsDisabled)
         {
+            await FailureTiming.PadAsync(cancellationToken).ConfigureAwait(false); // as slow as a wrong password
             return await FailAsync(user.Id, "disabled").ConfigureAwait(false);
         }
 
@@ -242,6 +248,7 @@ public sealed class UserService
         Guid userId, string auditType, string reason, ClientInfo? client, CancellationToken cancellationToken)
     {
         DateTimeOffset? lockedUntil = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await UpdateAsync(userId, fresh =>
         {
             var now = _time.GetUtcNow();
@@ -249,6 +256,7 @@ public sealed class UserService
             fresh.UpdatedAt = now;
             return null;
         }, cancellationToken).ConfigureAwait(false);
+        FailureTiming.Record(started);
 
         _metrics.LoginAttempt(lockedUntil is null ? SignInOutcome.InvalidCredentials : SignInOutcome.LockedOut);
         Log.SignInFailed(_logger, reason, userId);

@@ -1,6 +1,9 @@
 using FluentAssertions;
 using Sentinel.Audit;
+using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Passwords;
+using Sentinel.Storage.InMemory;
+using Sentinel.Users;
 
 namespace Sentinel.Tests.Users;
 
@@ -54,6 +57,26 @@ public sealed class SignInTests
         counting.Verified.Clear();
         await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
         counting.Verified.Should().ContainSingle().Which.Should().Be(user.PasswordHash);
+    }
+
+    [Fact]
+    public async Task SignIn_UnknownEmail_WaitsAsLongAsAFailureCountWrite()
+    {
+        // SECURITY P3: a wrong password for a known account writes its failure count; an unknown email has nothing
+        // to write, so it waits as long as those writes take. A store whose writes take 40 ms makes the gap visible.
+        using var s = new TestServices(configureServices: services =>
+            services.AddSingleton<IUserStore>(new SlowWritingUserStore(new InMemoryUserStore(), TimeSpan.FromMilliseconds(40))));
+        await s.RegisterAsync("ada@example.com", Password);
+        for (var i = 0; i < 3; i++)
+        {
+            await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var unknown = await s.Users.SignInWithPasswordAsync("nobody@example.com", Password, cancellationToken: Ct);
+
+        unknown.Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
+        watch.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(30), "the unknown path pads to the typical failure write");
     }
 
     [Fact]
@@ -117,6 +140,26 @@ public sealed class SignInTests
     }
 
     private static string PhcParameters(string hash) => hash.Split('$')[3];
+
+    /// <summary>A real in-memory store whose writes take a fixed time, like a database commit.</summary>
+    private sealed class SlowWritingUserStore(IUserStore inner, TimeSpan writeTime) : IUserStore
+    {
+        public ValueTask<SentinelUser?> FindByIdAsync(Guid id, CancellationToken cancellationToken) => inner.FindByIdAsync(id, cancellationToken);
+
+        public ValueTask<SentinelUser?> FindByNormalizedEmailAsync(string normalizedEmail, CancellationToken cancellationToken) =>
+            inner.FindByNormalizedEmailAsync(normalizedEmail, cancellationToken);
+
+        public ValueTask<StoreWriteResult> CreateAsync(SentinelUser user, CancellationToken cancellationToken) => inner.CreateAsync(user, cancellationToken);
+
+        public async ValueTask<StoreWriteResult> UpdateAsync(SentinelUser user, CancellationToken cancellationToken)
+        {
+            await Task.Delay(writeTime, cancellationToken);
+            return await inner.UpdateAsync(user, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<(Guid UserId, DateTimeOffset ValidAfter)>> ListSecurityValidAfterSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+            inner.ListSecurityValidAfterSinceAsync(since, cancellationToken);
+    }
 
     private sealed class CountingHasher
     {
