@@ -105,6 +105,30 @@ public sealed class ApiKeyService
     }
 
     /// <summary>
+    /// Revokes every active key of a user (when the account is disabled): each stops working at once and is audited
+    /// as <c>apikey.revoked</c> with <paramref name="reason"/>. Returns how many were revoked.
+    /// </summary>
+    internal async Task<int> RevokeAllAsync(Guid userId, string reason, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var revoked = 0;
+        foreach (var key in await _store.ListByUserAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            if (key.RevokedAt is not null || key.ExpiresAt <= now)
+            {
+                continue;
+            }
+
+            await _store.RevokeAsync(key.Id, now, cancellationToken).ConfigureAwait(false);
+            _cache.Evict(key.Hash);
+            await _audit.RecordAsync(AuditEventTypes.ApiKeyRevoked, AuditOutcome.Success, userId, null, cancellationToken, reason, apiKeyId: key.Id).ConfigureAwait(false);
+            revoked++;
+        }
+
+        return revoked;
+    }
+
+    /// <summary>
     /// Replaces a key with a new one (same name, scopes and expiry); the old one keeps working for
     /// <see cref="ApiKeyOptions.RotationGracePeriod"/>, then stops.
     /// </summary>

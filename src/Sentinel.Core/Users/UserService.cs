@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Sentinel.ApiKeys;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
 using Sentinel.Mfa;
@@ -21,6 +22,7 @@ public sealed class UserService
     private readonly IUserStore _store;
     private readonly IMfaStore _mfa;
     private readonly SessionService _sessions;
+    private readonly ApiKeyService _apiKeys;
     private readonly RevocationList _revocations;
     private readonly IPasswordHasher _hasher;
     private readonly PasswordPolicy _policy;
@@ -40,6 +42,7 @@ public sealed class UserService
         IUserStore store,
         IMfaStore mfa,
         SessionService sessions,
+        ApiKeyService apiKeys,
         RevocationList revocations,
         IPasswordHasher hasher,
         PasswordPolicy policy,
@@ -53,6 +56,7 @@ public sealed class UserService
         _store = store;
         _mfa = mfa;
         _sessions = sessions;
+        _apiKeys = apiKeys;
         _revocations = revocations;
         _hasher = hasher;
         _policy = policy;
@@ -379,6 +383,8 @@ public sealed class UserService
             // Every access token of the user stops working now (SECURITY T8); refreshes fail on the flag.
             _revocations.RevokeUserTokensBefore(userId, user.SecurityValidAfter);
             await _sessions.RevokeAllAsync(userId, null, "user_disabled", cancellationToken).ConfigureAwait(false);
+            // Keys act for the user too: a disabled account's keys are revoked (enabling it again does not bring them back).
+            await _apiKeys.RevokeAllAsync(userId, "user_disabled", cancellationToken).ConfigureAwait(false);
         }
 
         return result;

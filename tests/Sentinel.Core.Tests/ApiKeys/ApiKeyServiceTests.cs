@@ -176,6 +176,31 @@ public sealed class ApiKeyServiceTests
     }
 
     [Fact]
+    public async Task DisablingTheUser_RevokesEveryActiveKey_EvenOnesVerifiedFromMemory()
+    {
+        // SECURITY K4 and T8: a disabled account acts through its keys no more than through its tokens.
+        using var s = Create();
+        var user = await s.RegisterAsync();
+        var other = await s.RegisterAsync("grace@example.com");
+        var service = s.Get<ApiKeyService>();
+        var first = (await service.CreateAsync(user.Id, "one", ["reports:read"], null, cancellationToken: Ct)).Value!;
+        var second = (await service.CreateAsync(user.Id, "two", ["reports:read"], null, cancellationToken: Ct)).Value!;
+        var others = (await service.CreateAsync(other.Id, "theirs", ["reports:read"], null, cancellationToken: Ct)).Value!;
+        (await service.VerifyAsync(first.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid); // now cached
+
+        (await s.Users.SetDisabledAsync(user.Id, true, Ct)).Succeeded.Should().BeTrue();
+
+        (await service.VerifyAsync(first.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Revoked);
+        (await service.VerifyAsync(second.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Revoked);
+        (await service.VerifyAsync(others.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid, "only the disabled user's keys");
+        s.Audit.Events.Where(e => e.Type == AuditEventTypes.ApiKeyRevoked && e.UserId == user.Id).Select(e => e.ApiKeyId)
+            .Should().BeEquivalentTo([first.Record.Id, second.Record.Id]);
+
+        (await s.Users.SetDisabledAsync(user.Id, false, Ct)).Succeeded.Should().BeTrue();
+        (await service.VerifyAsync(first.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Revoked, "enabling does not bring keys back");
+    }
+
+    [Fact]
     public async Task RevokeAndRotate_AnotherUsersKey_IsNotFound()
     {
         using var s = Create();
