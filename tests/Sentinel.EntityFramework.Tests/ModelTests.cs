@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Sentinel.EntityFramework.Users;
 using Sentinel.Users;
 
@@ -54,6 +55,24 @@ public sealed class ModelTests(SqliteTestDatabase sqlite, PostgresTestDatabase p
         {
             SqliteConnection.ClearAllPools();
             File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_WithTheHostsOwnContextOrInMemoryStores_DoesNothing_SoTheQuickstartLinesWorkWithAnyStore()
+    {
+        foreach (var choose in new Action<SentinelBuilder>[]
+                 {
+                     b => b.AddInMemoryStores(),
+                     b => b.AddEntityFrameworkStores<HostContext>(),
+                 })
+        {
+            var services = new ServiceCollection();
+            services.AddDbContext<HostContext>(o => o.UseSqlite("Data Source=:memory:"));
+            choose(services.AddSentinelCore());
+            await using var provider = services.BuildServiceProvider();
+
+            await provider.Invoking(p => p.MigrateSentinelDatabaseAsync(Ct)).Should().NotThrowAsync();
         }
     }
 
