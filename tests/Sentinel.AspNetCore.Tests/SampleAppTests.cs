@@ -115,9 +115,14 @@ public sealed class SampleAppTests : IAsyncLifetime
     [Fact]
     public async Task HomePage_IsServed()
     {
-        var response = await _factory.CreateClient().GetAsync("/", Ct);
+        // The page and what it loads; the browser tests (Sentinel.Sample.Tests) drive it in Chromium.
+        var client = _factory.CreateClient();
+        var response = await client.GetAsync("/", Ct);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        (await response.Content.ReadAsStringAsync(Ct)).Should().Contain("<h1>Sentinel sample</h1>");
+        (await response.Content.ReadAsStringAsync(Ct)).Should().Contain("<title>Sentinel sample</title>")
+            .And.Contain("/css/site.css").And.Contain("/js/app.js");
+        (await client.GetAsync("/css/site.css", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await client.GetAsync("/js/app.js", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Fact]
