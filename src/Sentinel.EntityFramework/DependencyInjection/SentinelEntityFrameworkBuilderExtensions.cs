@@ -45,7 +45,9 @@ public static class SentinelEntityFrameworkBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        builder.Services.AddDbContext<SentinelSqliteDbContext>(o => o.UseSqlite(connectionString));
+        // Pooled: options are built once and contexts reused, instead of both per request (the API key and sign-in
+        // paths resolve a store on every call).
+        builder.Services.AddDbContextPool<SentinelSqliteDbContext>(o => o.UseSqlite(connectionString));
         builder.Services.TryAddScoped<SentinelDbContext>(sp => sp.GetRequiredService<SentinelSqliteDbContext>());
         return builder.AddEntityFrameworkStores<SentinelSqliteDbContext>();
     }
@@ -57,7 +59,7 @@ public static class SentinelEntityFrameworkBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        builder.Services.AddDbContext<SentinelPostgreSqlDbContext>(o => o.UseNpgsql(connectionString));
+        builder.Services.AddDbContextPool<SentinelPostgreSqlDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.TryAddScoped<SentinelDbContext>(sp => sp.GetRequiredService<SentinelPostgreSqlDbContext>());
         return builder.AddEntityFrameworkStores<SentinelPostgreSqlDbContext>();
     }
