@@ -193,6 +193,11 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
             result.AddError("RateLimitPermits must be 0 (off) or more, and RateLimitWindow positive.", "Sentinel:ApiKeys:RateLimitPermits");
         }
 
+        if (k.CacheSize < 0)
+        {
+            result.AddError("must be 0 (no cache) or more (default 1000000).", "Sentinel:ApiKeys:CacheSize");
+        }
+
         if (k.UsageWriteInterval < TimeSpan.FromSeconds(1))
         {
             result.AddError("must be at least 00:00:01 (default 00:01:00).", "Sentinel:ApiKeys:UsageWriteInterval");

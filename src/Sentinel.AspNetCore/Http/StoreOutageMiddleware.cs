@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,9 @@ namespace Sentinel.AspNetCore.Http;
 /// <summary>
 /// Answers a store that is down or timing out with 503 <c>service_unavailable</c> problem details and
 /// <c>Retry-After</c>, never a 500 or a stack trace (SECURITY I2). Audit events of that time wait in the audit
-/// queue and are written when the store returns. Other exceptions pass through untouched.
+/// queue and are written when the store returns. Secrets that cannot be decrypted (a Data Protection key ring that
+/// was lost or not shared between instances) are an operator's fault of the same kind and get the same answer,
+/// with their own log line. Other exceptions pass through untouched.
 /// </summary>
 internal sealed partial class StoreOutageMiddleware(RequestDelegate next, ILogger<StoreOutageMiddleware> logger)
 {
@@ -20,9 +23,17 @@ internal sealed partial class StoreOutageMiddleware(RequestDelegate next, ILogge
         {
             await next(context).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsStoreFault(e) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when ((IsStoreFault(e) || e is CryptographicException) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            StoreUnavailable(logger, e.GetType().Name, context.Request.Path);
+            if (e is CryptographicException)
+            {
+                SecretsUnreadable(logger, context.Request.Path);
+            }
+            else
+            {
+                StoreUnavailable(logger, e.GetType().Name, context.Request.Path);
+            }
+
             context.Response.Clear();
             await SentinelProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, SentinelErrorCode.ServiceUnavailable,
                 "The account store is unavailable; try again shortly.", RetryAfter).ConfigureAwait(false);
@@ -46,4 +57,8 @@ internal sealed partial class StoreOutageMiddleware(RequestDelegate next, ILogge
     // The exception's type and the path only: its message may quote SQL or a connection string.
     [LoggerMessage(2101, LogLevel.Error, "The store failed ({ExceptionType}) while serving {Path}; answered 503.")]
     private static partial void StoreUnavailable(ILogger logger, string exceptionType, PathString path);
+
+    [LoggerMessage(2102, LogLevel.Error, "A stored secret (signing key or TOTP secret) could not be decrypted while serving {Path}; answered 503. " +
+        "The Data Protection key ring is missing or differs from the one that encrypted it: persist it and share it between instances.")]
+    private static partial void SecretsUnreadable(ILogger logger, PathString path);
 }

@@ -11,9 +11,10 @@ namespace Sentinel.ApiKeys;
 /// </summary>
 public sealed class ApiKeyCache : IDisposable
 {
-    private const int MaxEntries = 1_000_000;
-
     private readonly ConcurrentDictionary<string, VerifiedApiKey> _byHash = new(StringComparer.Ordinal);
+    // Insertion order, for evicting the longest-held key when full (first in, first out: O(1), no per-hit
+    // bookkeeping on the hot path; a busy key that is evicted costs one store lookup to come back).
+    private readonly ConcurrentQueue<string> _order = new();
     private readonly ConcurrentDictionary<Guid, Usage> _usage = new();
     private readonly PartitionedRateLimiter<(Guid Id, int Permits)> _limiter;
     private readonly ApiKeyOptions _options;
@@ -43,9 +44,24 @@ public sealed class ApiKeyCache : IDisposable
 
     internal void Add(VerifiedApiKey key)
     {
-        if (_byHash.Count < MaxEntries)
+        var capacity = _options.CacheSize;
+        if (capacity <= 0)
         {
-            _byHash[key.Hash] = key;
+            return;
+        }
+
+        while (_byHash.Count >= capacity && _order.TryDequeue(out var oldest))
+        {
+            _byHash.TryRemove(oldest, out _);
+        }
+
+        if (_byHash.TryAdd(key.Hash, key))
+        {
+            _order.Enqueue(key.Hash);
+        }
+        else
+        {
+            _byHash[key.Hash] = key; // a newer state of a key already held (its place in the order is kept)
         }
     }
 

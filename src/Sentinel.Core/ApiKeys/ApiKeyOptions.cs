@@ -26,6 +26,13 @@ public sealed partial class ApiKeyOptions
     /// <summary>The refill window of the token bucket. Default 1 minute.</summary>
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How many verified keys are held in memory (about 300 bytes each). When full, the longest-held key makes room
+    /// for the new one and is looked up in the store again at its next use. Default 1,000,000; 0 keeps none (every
+    /// verification reads the store).
+    /// </summary>
+    public int CacheSize { get; set; } = 1_000_000;
+
     /// <summary>How often, at most, a key's <c>lastUsedAt</c> and an aggregated <c>apikey.used</c> event are written. Default 1 minute.</summary>
     public TimeSpan UsageWriteInterval { get; set; } = TimeSpan.FromMinutes(1);
 

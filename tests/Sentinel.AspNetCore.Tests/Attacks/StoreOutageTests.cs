@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,5 +55,40 @@ public sealed class StoreOutageTests
         await flushed.WaitAsync(TimeSpan.FromSeconds(5), Ct);
         (await host.AuditAsync()).Should().Contain(e => e.Type == AuditEventTypes.ApiKeyRejected);
         (await host.PostAsync("/auth/register", new { email, password = SentinelTestHost.Password })).StatusCode.Should().Be(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task LostDataProtectionKeys_MfaSignInAnswers503_NotA500()
+    {
+        // The TOTP secret was encrypted with a key ring the host no longer has (not persisted, not shared).
+        using var protector = new LosableProtector();
+        await using var host = await SentinelTestHost.StartAsync(services: s => s.AddSingleton<Sentinel.Secrets.ISecretProtector>(protector));
+        var (email, tokens) = await host.SignUpAndLoginAsync();
+        var setup = await (await host.PostAsync("/auth/mfa/totp/setup", null, tokens.AccessToken)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        var secret = OtpNet.Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());
+        string Code() => new OtpNet.Totp(secret).ComputeTotp(host.Time.GetUtcNow().UtcDateTime);
+        (await host.PostAsync("/auth/mfa/totp/confirm", new { code = Code() }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        protector.Lost = true;
+        host.Time.Advance(TimeSpan.FromSeconds(30));
+        var login = await host.PostAsync("/auth/login", new { email, password = SentinelTestHost.Password, twoFactorCode = Code() });
+
+        var problem = await login.ShouldBeProblemAsync(503, "service_unavailable");
+        problem.ToString().Should().NotContain("Cryptographic").And.NotContain("key ring", "the operator's log says why, not the client");
+    }
+
+    /// <summary>A working protector whose keys can be "lost": then nothing it protected can be read back.</summary>
+    private sealed class LosableProtector : Sentinel.Secrets.ISecretProtector, IDisposable
+    {
+        private readonly Sentinel.Secrets.EphemeralSecretProtector _inner = new();
+
+        public bool Lost { get; set; }
+
+        public byte[] Protect(string purpose, ReadOnlySpan<byte> plaintext) => _inner.Protect(purpose, plaintext);
+
+        public byte[] Unprotect(string purpose, byte[] protectedData) =>
+            Lost ? throw new System.Security.Cryptography.CryptographicException("The key was not found in the key ring.") : _inner.Unprotect(purpose, protectedData);
+
+        public void Dispose() => _inner.Dispose();
     }
 }

@@ -176,6 +176,27 @@ public sealed class ApiKeyServiceTests
     }
 
     [Fact]
+    public async Task FullCache_MakesRoomForTheNewKey_SoActiveKeysStayInMemory()
+    {
+        using var s = Create(o => o.ApiKeys.CacheSize = 2);
+        var user = await s.RegisterAsync();
+        var service = s.Get<ApiKeyService>();
+        var cache = s.Get<ApiKeyCache>();
+        var keys = new List<CreatedApiKey>();
+        for (var i = 0; i < 3; i++)
+        {
+            keys.Add((await service.CreateAsync(user.Id, $"key {i}", ["reports:read"], null, cancellationToken: Ct)).Value!);
+            (await service.VerifyAsync(keys[i].Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid);
+        }
+
+        cache.Count.Should().Be(2);
+        cache.TryGet(keys[2].Record.Hash, out _).Should().BeTrue("the newest key is cached even though the cache was full");
+        cache.TryGet(keys[0].Record.Hash, out _).Should().BeFalse("the longest-held key made room");
+        (await service.VerifyAsync(keys[0].Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid, "an evicted key is read from the store again");
+        cache.TryGet(keys[0].Record.Hash, out _).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task DisablingTheUser_RevokesEveryActiveKey_EvenOnesVerifiedFromMemory()
     {
         // SECURITY K4 and T8: a disabled account acts through its keys no more than through its tokens.
