@@ -49,8 +49,9 @@ internal sealed class SentinelApiKeyHandler(IOptionsMonitor<SentinelApiKeyOption
             return AuthenticateResult.NoResult();
         }
 
-        var service = Context.RequestServices.GetRequiredService<ApiKeyService>();
-        var verification = await service.VerifyAsync(key, Context.ClientInfo(), Context.RequestAborted).ConfigureAwait(false);
+        // The singleton verifier: a cached key resolves no store, so no database context is rented per request.
+        var verifier = Context.RequestServices.GetRequiredService<ApiKeyVerifier>();
+        var verification = await verifier.VerifyAsync(key, Context.ClientInfo(), Context.RequestServices, Context.RequestAborted).ConfigureAwait(false);
         if (verification.Outcome != ApiKeyVerificationOutcome.Valid || verification.Key is not { } valid)
         {
             _failure = verification;

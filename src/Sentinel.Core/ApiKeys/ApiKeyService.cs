@@ -18,6 +18,7 @@ public sealed class ApiKeyService
     private readonly AuditRecorder _audit;
     private readonly ApiKeyOptions _options;
     private readonly TimeProvider _time;
+    private readonly ApiKeyVerifier _verifier;
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
     public ApiKeyService(IApiKeyStore store, ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time)
@@ -28,6 +29,7 @@ public sealed class ApiKeyService
         _audit = audit;
         _options = options.Value.ApiKeys;
         _time = time;
+        _verifier = new ApiKeyVerifier(cache, audit, options, time);
     }
 
     /// <summary>
@@ -161,54 +163,8 @@ public sealed class ApiKeyService
     /// Verifies a presented key. Malformed keys (bad shape or checksum) are refused without a store lookup
     /// (SECURITY K2); a key seen before is checked from memory, still for revocation, expiry and its rate limit.
     /// </summary>
-    public async ValueTask<ApiKeyVerification> VerifyAsync(string? presented, ClientInfo? client = null, CancellationToken cancellationToken = default)
-    {
-        if (presented is null || !ApiKeyFormat.IsWellFormed(presented, _options.Prefix))
-        {
-            return await RejectAsync(ApiKeyVerificationOutcome.Malformed, null, null).ConfigureAwait(false);
-        }
-
-        var hash = ApiKeyFormat.Hash(presented);
-        if (!_cache.TryGet(hash, out var key))
-        {
-            var record = await _store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
-            // Re-compare ordinally: a database collation may match case-insensitively.
-            if (record is null || !string.Equals(record.Hash, hash, StringComparison.Ordinal))
-            {
-                return await RejectAsync(ApiKeyVerificationOutcome.NotFound, null, null).ConfigureAwait(false);
-            }
-
-            key = VerifiedApiKey.From(record);
-            _cache.Add(key);
-        }
-
-        var now = _time.GetUtcNow();
-        if (key.RevokedAt is not null)
-        {
-            return await RejectAsync(ApiKeyVerificationOutcome.Revoked, key, null).ConfigureAwait(false);
-        }
-
-        if (key.ExpiresAt <= now)
-        {
-            return await RejectAsync(ApiKeyVerificationOutcome.Expired, key, null).ConfigureAwait(false);
-        }
-
-        if (_cache.TryAcquire(key) is { } retryAfter)
-        {
-            await _audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
-            return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
-        }
-
-        _cache.RecordUse(key);
-        return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
-
-        async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected, TimeSpan? wait)
-        {
-            await _audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
-                RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
-            return new ApiKeyVerification(outcome, rejected, wait);
-        }
-    }
+    public ValueTask<ApiKeyVerification> VerifyAsync(string? presented, ClientInfo? client = null, CancellationToken cancellationToken = default) =>
+        _verifier.VerifyAsync(presented, client, _store, null, cancellationToken);
 
     /// <summary>
     /// Writes the usage gathered since the last call: <c>lastUsedAt</c> for every key used (one batched write) and
@@ -252,15 +208,6 @@ public sealed class ApiKeyService
         await _store.CreateAsync(record, cancellationToken).ConfigureAwait(false);
         return new CreatedApiKey(record, key);
     }
-
-    private static string RejectionReason(ApiKeyVerificationOutcome outcome) => outcome switch
-    {
-        ApiKeyVerificationOutcome.Malformed => "malformed",
-        ApiKeyVerificationOutcome.NotFound => "not_found",
-        ApiKeyVerificationOutcome.Revoked => "revoked",
-        ApiKeyVerificationOutcome.Expired => "expired",
-        _ => "rejected",
-    };
 
     private static SentinelError NotFound() => new(SentinelErrorCode.NotFound, "No such API key.");
 }

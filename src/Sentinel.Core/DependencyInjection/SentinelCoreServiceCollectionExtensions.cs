@@ -52,6 +52,7 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<MfaTokenService>();
         services.TryAddScoped<MfaService>();
         services.TryAddSingleton<ApiKeyCache>();
+        services.TryAddSingleton<ApiKeyVerifier>();
         services.TryAddScoped<ApiKeyService>();
         return new SentinelBuilder(services);
     }

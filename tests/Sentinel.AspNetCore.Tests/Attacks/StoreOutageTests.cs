@@ -58,6 +58,30 @@ public sealed class StoreOutageTests
     }
 
     [Fact]
+    public async Task StoreGone_AKeyVerifiedBefore_KeepsWorkingFromMemory()
+    {
+        // A request authenticated by a cached key touches no store, so it is served during an outage.
+        await using var host = await SentinelTestHost.StartAsync(o => o.ApiKeys.Scopes.Add("reports:read", "Read reports"));
+        var (_, tokens) = await host.SignUpAndLoginAsync();
+        var created = await (await host.PostAsync("/auth/api-keys", new { name = "ci", scopes = new[] { "reports:read" } }, tokens.AccessToken))
+            .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        var key = created.GetProperty("key").GetString()!;
+        async Task<HttpStatusCode> CallAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/protected") { Headers = { { "X-Api-Key", key } } };
+            return (await host.Client.SendAsync(request, Ct)).StatusCode;
+        }
+
+        (await CallAsync()).Should().Be(HttpStatusCode.OK);
+
+        File.Delete(host.DatabasePath);
+        SqliteConnection.ClearAllPools();
+
+        (await CallAsync()).Should().Be(HttpStatusCode.OK, "the key is verified from memory");
+        await (await host.PostAsync("/auth/login", new { email = "x@example.com", password = SentinelTestHost.Password })).ShouldBeProblemAsync(503, "service_unavailable");
+    }
+
+    [Fact]
     public async Task LostDataProtectionKeys_MfaSignInAnswers503_NotA500()
     {
         // The TOTP secret was encrypted with a key ring the host no longer has (not persisted, not shared).

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sentinel.Audit;
+
+namespace Sentinel.ApiKeys;
+
+/// <summary>
+/// API key verification, a singleton: a key seen before is verified from <see cref="ApiKeyCache"/> without touching
+/// the store, so a request authenticated by a key resolves no store (and no database context) at all; only a cache
+/// miss asks the request's <see cref="IApiKeyStore"/>. <see cref="ApiKeyService.VerifyAsync"/> and the API key
+/// authentication handler both verify through it; a host's own handler (another header, a gRPC interceptor) can too.
+/// </summary>
+/// <param name="cache">The verified keys, rate limits and usage counts.</param>
+/// <param name="audit">Where rejections and rate-limit hits are recorded.</param>
+/// <param name="options">Sentinel's options (the key prefix).</param>
+/// <param name="time">The clock for expiry.</param>
+public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time)
+{
+    private readonly ApiKeyOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value.ApiKeys;
+
+    /// <summary>
+    /// Verifies <paramref name="presented"/> as <see cref="ApiKeyService.VerifyAsync"/> does; on a cache miss the key is
+    /// looked up in the <see cref="IApiKeyStore"/> of <paramref name="requestServices"/> (the request's scope).
+    /// </summary>
+    public ValueTask<ApiKeyVerification> VerifyAsync(string? presented, ClientInfo? client, IServiceProvider requestServices, CancellationToken cancellationToken = default) =>
+        VerifyAsync(presented, client, null, requestServices ?? throw new ArgumentNullException(nameof(requestServices)), cancellationToken);
+
+    /// <summary>
+    /// Verifies <paramref name="presented"/>. On a cache miss the key is looked up in <paramref name="store"/>, or in the
+    /// <see cref="IApiKeyStore"/> of <paramref name="services"/> (the request's scope) when no store is given.
+    /// </summary>
+    internal async ValueTask<ApiKeyVerification> VerifyAsync(
+        string? presented, ClientInfo? client, IApiKeyStore? store, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        if (presented is null || !ApiKeyFormat.IsWellFormed(presented, _options.Prefix))
+        {
+            return await RejectAsync(ApiKeyVerificationOutcome.Malformed, null).ConfigureAwait(false);
+        }
+
+        var hash = ApiKeyFormat.Hash(presented);
+        if (!cache.TryGet(hash, out var key))
+        {
+            store ??= services?.GetRequiredService<IApiKeyStore>() ?? throw new ArgumentNullException(nameof(services), "A store or a service provider is needed on a cache miss.");
+            var record = await store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
+            // Re-compare ordinally: a database collation may match case-insensitively.
+            if (record is null || !string.Equals(record.Hash, hash, StringComparison.Ordinal))
+            {
+                return await RejectAsync(ApiKeyVerificationOutcome.NotFound, null).ConfigureAwait(false);
+            }
+
+            key = VerifiedApiKey.From(record);
+            cache.Add(key);
+        }
+
+        if (key.RevokedAt is not null)
+        {
+            return await RejectAsync(ApiKeyVerificationOutcome.Revoked, key).ConfigureAwait(false);
+        }
+
+        if (key.ExpiresAt <= time.GetUtcNow())
+        {
+            return await RejectAsync(ApiKeyVerificationOutcome.Expired, key).ConfigureAwait(false);
+        }
+
+        if (cache.TryAcquire(key) is { } retryAfter)
+        {
+            await audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
+            return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
+        }
+
+        cache.RecordUse(key);
+        return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
+
+        async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected)
+        {
+            await audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
+                RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
+            return new ApiKeyVerification(outcome, rejected, null);
+        }
+    }
+
+    private static string RejectionReason(ApiKeyVerificationOutcome outcome) => outcome switch
+    {
+        ApiKeyVerificationOutcome.Malformed => "malformed",
+        ApiKeyVerificationOutcome.NotFound => "not_found",
+        ApiKeyVerificationOutcome.Revoked => "revoked",
+        ApiKeyVerificationOutcome.Expired => "expired",
+        _ => "rejected",
+    };
+}
