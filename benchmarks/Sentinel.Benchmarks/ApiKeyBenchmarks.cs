@@ -94,10 +94,10 @@ public class ApiKeyBenchmarks
 
     [Benchmark(Description = "Sentinel verify, malformed")]
     public async Task<ApiKeyVerificationOutcome> Malformed() => (await _service.VerifyAsync(_malformed)).Outcome;
+}
 
-    /// <summary>Keeps the benchmark about verification: audit events are dropped here.</summary>
-    private sealed class DiscardingAuditLog : IAuditLog
-    {
-        public ValueTask WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-    }
+/// <summary>Keeps a benchmark about verification: audit events are dropped here.</summary>
+internal sealed class DiscardingAuditLog : IAuditLog
+{
+    public ValueTask WriteAsync(AuditEvent auditEvent, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

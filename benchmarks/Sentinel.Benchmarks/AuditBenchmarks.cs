@@ -195,19 +195,7 @@ public class AuditThroughputBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var services = new ServiceCollection();
-        var builder = services.AddSentinelCore(o => o.Audit.BatchSize = BatchSize);
-        if (Store == "SQLite")
-        {
-            builder.AddSqliteStores($"Data Source={_dbPath}");
-        }
-        else
-        {
-            var server = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("SENTINEL_TEST_POSTGRES")) { Database = $"sentinel_bench_{Guid.NewGuid():N}"[..30] };
-            builder.AddPostgreSqlStores(server.ConnectionString);
-        }
-
-        _provider = services.BuildServiceProvider();
+        _provider = AuditBenchmarkStores.Build(Store, _dbPath, BatchSize);
         await _provider.MigrateSentinelDatabaseAsync();
         _writer = _provider.GetRequiredService<AuditWriter>();
         var client = new ClientInfo("203.0.113.7", "Mozilla/5.0 (X11; Linux x86_64) Sentinel-bench");
@@ -226,18 +214,7 @@ public class AuditThroughputBenchmarks
     }
 
     [GlobalCleanup]
-    public async Task CleanupAsync()
-    {
-        if (Store != "SQLite")
-        {
-            await using var scope = _provider.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<SentinelDbContext>().Database.EnsureDeletedAsync();
-        }
-
-        await _provider.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_dbPath);
-    }
+    public async Task CleanupAsync() => await AuditBenchmarkStores.DropAsync(_provider, Store, _dbPath);
 
     [Benchmark(OperationsPerInvoke = Events, Description = "AuditWriter → store, per event")]
     public async Task WriteAndFlush()
@@ -248,5 +225,39 @@ public class AuditThroughputBenchmarks
         }
 
         await _writer.FlushAsync(CancellationToken.None);
+    }
+}
+
+/// <summary>The audit benchmarks' stores: a fresh SQLite file, or a fresh PostgreSQL database, and their removal.</summary>
+internal static class AuditBenchmarkStores
+{
+    public static ServiceProvider Build(string store, string sqlitePath, int batchSize)
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddSentinelCore(o => o.Audit.BatchSize = batchSize);
+        if (store == "SQLite")
+        {
+            builder.AddSqliteStores($"Data Source={sqlitePath}");
+        }
+        else
+        {
+            var server = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("SENTINEL_TEST_POSTGRES")) { Database = $"sentinel_bench_{Guid.NewGuid():N}"[..30] };
+            builder.AddPostgreSqlStores(server.ConnectionString);
+        }
+
+        return services.BuildServiceProvider();
+    }
+
+    public static async Task DropAsync(ServiceProvider provider, string store, string sqlitePath)
+    {
+        if (store != "SQLite")
+        {
+            await using var scope = provider.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SentinelDbContext>().Database.EnsureDeletedAsync();
+        }
+
+        await provider.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        File.Delete(sqlitePath);
     }
 }

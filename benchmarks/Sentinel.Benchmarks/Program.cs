@@ -1,4 +1,15 @@
 using BenchmarkDotNet.Running;
+using Sentinel.Benchmarks;
+
+// Two helpers beside the benchmarks: `chart` plots the scale benchmarks' last results, `memory` measures the
+// memory held per revoked session and per cached key.
+switch (args)
+{
+    case ["chart", ..]:
+        return ScaleReport.Chart(Path.Combine("BenchmarkDotNet.Artifacts", "results"), args.Length > 1 ? args[1] : ".");
+    case ["memory"]:
+        return ScaleReport.Memory();
+}
 
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
 

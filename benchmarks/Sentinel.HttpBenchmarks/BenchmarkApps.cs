@@ -65,13 +65,23 @@ internal static class BenchmarkApps
                 break;
 
             case "sentinel":
-                builder.Services.AddSentinelAuth(o =>
+                var sentinelBuilder = builder.Services.AddSentinelAuth(o =>
                 {
                     o.Tokens.Issuer = Issuer;
                     o.RateLimits.Enabled = false; // all load comes from one address; the per-IP limits would refuse it
                     o.ApiKeys.RateLimitPermits = 1_000_000_000; // likewise the per-key limit
                     o.ApiKeys.Scopes.Add("reports:read", "Read reports");
-                }).AddSqliteStores($"Data Source={Path.Combine(data, "sentinel.db")}");
+                    o.ApiKeys.DefaultUserScopes.Add("reports:read"); // so a bearer user may call /api/reports too
+                });
+                if (values.TryGetValue("postgres", out var postgres))
+                {
+                    sentinelBuilder.AddPostgreSqlStores(postgres);
+                }
+                else
+                {
+                    sentinelBuilder.AddSqliteStores($"Data Source={Path.Combine(data, "sentinel.db")}");
+                }
+
                 app = builder.Build();
                 await app.Services.MigrateSentinelDatabaseAsync();
                 app.UseSentinelAuth();

@@ -81,6 +81,8 @@ internal static class Driver
                 new Scenario("API key: GET /api/reports", options.Connections,
                 [
                     new Target("hand-written dictionary check", bare.Url + "/api/reports", $"X-Api-Key: {apiKey}", null),
+                    // The same endpoint with Sentinel's bearer token: the API key path should cost about as much.
+                    new Target("Sentinel bearer, same endpoint", sentinel.Url + "/api/reports", $"Authorization: Bearer {sentinelToken}", null),
                     new Target("Sentinel API key", sentinel.Url + "/api/reports", $"X-Api-Key: {apiKey}", null),
                 ]),
                 new Scenario("Sign-in: POST login", options.SignInConnections,

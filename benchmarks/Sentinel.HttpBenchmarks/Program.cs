@@ -5,6 +5,7 @@ return args switch
 {
     ["app", var name, var url, var data, .. var settings] => await BenchmarkApps.RunAsync(name, url, data, settings),
     ["drive", .. var options] => await Driver.RunAsync(DriverOptions.Parse(options)),
+    ["startup", .. var sizes] => await StartupBenchmark.RunAsync(sizes is [var n] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000),
     _ => Usage(),
 };
 
@@ -14,6 +15,8 @@ static int Usage()
         Usage:
           dotnet run -c Release --project benchmarks/Sentinel.HttpBenchmarks -- drive [--rounds N] [--seconds S] [--connections C] [--smoke]
         Starts the apps (bare, jwtbearer, sentinel, identity) on loopback and loads them in alternation with wrk.
+          dotnet run -c Release --project benchmarks/Sentinel.HttpBenchmarks -- startup [N]
+        Start-up time of the Sentinel app on PostgreSQL (SENTINEL_TEST_POSTGRES), empty and with N revoked sessions and N API keys.
         """);
     return 2;
 }

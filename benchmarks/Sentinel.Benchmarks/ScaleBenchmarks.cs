@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Microsoft.Extensions.DependencyInjection;
+using Sentinel.ApiKeys;
+using Sentinel.EntityFramework;
+using Sentinel.Audit;
+using Sentinel.Sessions;
+using Sentinel.Tokens;
+using Sentinel.Users;
+
+namespace Sentinel.Benchmarks;
+
+/// <summary>
+/// How the request path's cost grows with what Sentinel holds in memory: a bearer token validated from the cache
+/// (still checked for expiry and revocation) against N revoked sessions, and a warm API key verification against
+/// N keys in the cache. Both are hash lookups, so the time must stay flat. <c>dotnet run -- chart</c> plots it.
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+[JsonExporterAttribute.Brief]
+public class ScaleBenchmarks
+{
+    private ServiceProvider _provider = null!;
+    private IServiceScope _scope = null!;
+    private AccessTokenService _tokens = null!;
+    private ApiKeyService _keys = null!;
+    private string _token = "";
+    private string _key = "";
+
+    [Params(1_000, 10_000, 100_000, 1_000_000)]
+    public int Entries { get; set; }
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IAuditLog, DiscardingAuditLog>();
+        services.AddSentinelCore(o =>
+        {
+            o.Tokens.Issuer = "https://api.example.test";
+            o.ApiKeys.Scopes.Add("reports:read", "Read reports");
+            o.ApiKeys.RateLimitPermits = 0;
+            o.Passwords.Argon2MemoryKiB = 64;
+            o.Passwords.Argon2Iterations = 1;
+        }).AddInMemoryStores();
+        _provider = services.BuildServiceProvider();
+        _scope = _provider.CreateScope();
+        _tokens = _scope.ServiceProvider.GetRequiredService<AccessTokenService>();
+        _keys = _scope.ServiceProvider.GetRequiredService<ApiKeyService>();
+
+        var user = (await _scope.ServiceProvider.GetRequiredService<UserService>().RegisterAsync("bench@example.com", "correct horse battery")).Value!;
+        _token = (await _scope.ServiceProvider.GetRequiredService<SessionService>().StartAsync(user, ["pwd"], null)).AccessToken;
+        _key = (await _keys.CreateAsync(user.Id, "bench", ["reports:read"], null)).Value!.Key;
+
+        var revocations = _provider.GetRequiredService<RevocationList>();
+        var cache = _provider.GetRequiredService<ApiKeyCache>();
+        var now = DateTimeOffset.UtcNow;
+        var scopes = new HashSet<string>(["reports:read"]);
+        var random = new byte[32];
+        for (var i = 0; i < Entries; i++)
+        {
+            revocations.RevokeSession(Guid.NewGuid(), now);
+            RandomNumberGenerator.Fill(random);
+            cache.Add(new VerifiedApiKey(Guid.NewGuid(), Guid.NewGuid(), "filler", System.Buffers.Text.Base64Url.EncodeToString(random), scopes, null, null, null));
+        }
+
+        if (!(await _tokens.ValidateAsync(_token)).Succeeded || (await _keys.VerifyAsync(_key)).Outcome != ApiKeyVerificationOutcome.Valid)
+        {
+            throw new InvalidOperationException("The benchmark token or key does not verify.");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _scope.Dispose();
+        _provider.Dispose();
+    }
+
+    [Benchmark(Description = "Bearer validation, cached, N revoked sessions")]
+    [BenchmarkCategory("Bearer")]
+    public async Task<bool> ValidateCached() => (await _tokens.ValidateAsync(_token)).Succeeded;
+
+    [Benchmark(Description = "API key verification, warm, N keys cached")]
+    [BenchmarkCategory("ApiKey")]
+    public async Task<ApiKeyVerificationOutcome> VerifyWarm() => (await _keys.VerifyAsync(_key)).Outcome;
+}
+
+/// <summary>
+/// Audit queries against the table's size: the newest page of one user's events and the newest page of one event
+/// type and outcome, on SQLite and (with <c>SENTINEL_TEST_POSTGRES</c>) PostgreSQL. Keyset queries on indexes, so
+/// the time must grow no worse than logarithmically. Sizes up to <c>SENTINEL_SCALE_MAX</c> events (default
+/// 1,000,000; 10,000,000 takes several minutes to load per store).
+/// </summary>
+[MemoryDiagnoser]
+[JsonExporterAttribute.Brief]
+public class AuditQueryScaleBenchmarks
+{
+    private readonly string _dbPath = Path.Combine(Path.GetTempPath(), $"sentinel-audit-scale-{Guid.NewGuid():N}.db");
+    private ServiceProvider _provider = null!;
+    private Guid _user;
+
+    [ParamsSource(nameof(Stores))]
+    public string Store { get; set; } = "";
+
+    [ParamsSource(nameof(Sizes))]
+    public int Events { get; set; }
+
+    public static IEnumerable<string> Stores() => AuditThroughputBenchmarks.Stores();
+
+    public static IEnumerable<int> Sizes()
+    {
+        var max = int.TryParse(Environment.GetEnvironmentVariable("SENTINEL_SCALE_MAX"), out var m) ? m : 1_000_000;
+        return new[] { 10_000, 100_000, 1_000_000, 10_000_000 }.Where(n => n <= max);
+    }
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _provider = AuditBenchmarkStores.Build(Store, _dbPath, batchSize: 5_000);
+        await _provider.MigrateSentinelDatabaseAsync();
+        var writer = _provider.GetRequiredService<AuditWriter>();
+        // One user among many: 50 of the events are theirs, spread through the table.
+        _user = Guid.CreateVersion7();
+        var now = DateTimeOffset.UtcNow;
+        var spacing = Math.Max(1, Events / 50);
+        for (var i = 0; i < Events; i++)
+        {
+            var failed = i % 4 == 0;
+            await writer.WriteAsync(new AuditEvent
+            {
+                Id = Guid.CreateVersion7(),
+                Timestamp = now.AddMilliseconds(i - Events),
+                Type = failed ? AuditEventTypes.LoginFailed : AuditEventTypes.LoginSucceeded,
+                Outcome = failed ? AuditOutcome.Failure : AuditOutcome.Success,
+                UserId = i % spacing == 0 ? _user : Guid.CreateVersion7(),
+                IpAddress = "203.0.113.7",
+                UserAgent = "Mozilla/5.0 (X11; Linux x86_64) Sentinel-bench",
+                Details = failed ? new Dictionary<string, string> { ["reason"] = "wrong_password" } : new Dictionary<string, string>(),
+            }, CancellationToken.None);
+        }
+
+        await writer.FlushAsync(CancellationToken.None);
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync() => await AuditBenchmarkStores.DropAsync(_provider, Store, _dbPath);
+
+    [Benchmark(Description = "Newest 50 events of one user")]
+    public async Task<int> ByUser()
+    {
+        await using var scope = _provider.CreateAsyncScope();
+        var page = await scope.ServiceProvider.GetRequiredService<AuditService>().QueryAsync(new AuditQuery { UserId = _user }, null, 50, CancellationToken.None);
+        return page.Value!.Items.Count;
+    }
+
+    [Benchmark(Description = "Newest 50 failed sign-ins")]
+    public async Task<int> ByTypeAndOutcome()
+    {
+        await using var scope = _provider.CreateAsyncScope();
+        var page = await scope.ServiceProvider.GetRequiredService<AuditService>().QueryAsync(
+            new AuditQuery { Type = AuditEventTypes.LoginFailed, Outcome = AuditOutcome.Failure }, null, 50, CancellationToken.None);
+        return page.Value!.Items.Count;
+    }
+}
