@@ -15,6 +15,7 @@ public sealed class ApiKeyCache : IDisposable
     // Insertion order, for evicting the longest-held key when full (first in, first out: O(1), no per-hit
     // bookkeeping on the hot path; a busy key that is evicted costs one store lookup to come back).
     private readonly ConcurrentQueue<string> _order = new();
+    private readonly ConcurrentDictionary<string, VerifiedApiKey>.AlternateLookup<ReadOnlySpan<char>> _byHashSpan;
     private readonly ConcurrentDictionary<Guid, Usage> _usage = new();
     private readonly PartitionedRateLimiter<(Guid Id, int Permits)> _limiter;
     private readonly ApiKeyOptions _options;
@@ -26,6 +27,7 @@ public sealed class ApiKeyCache : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value.ApiKeys;
         _time = time;
+        _byHashSpan = _byHash.GetAlternateLookup<ReadOnlySpan<char>>();
         var window = _options.RateLimitWindow;
         _limiter = PartitionedRateLimiter.Create<(Guid Id, int Permits), (Guid, int)>(key => RateLimitPartition.GetTokenBucketLimiter(key, k => new TokenBucketRateLimiterOptions
         {
@@ -41,6 +43,9 @@ public sealed class ApiKeyCache : IDisposable
     public int Count => _byHash.Count;
 
     internal bool TryGet(string hash, out VerifiedApiKey key) => _byHash.TryGetValue(hash, out key!);
+
+    // Looks a hash up from a stack buffer, so a verification from memory allocates no hash string.
+    internal bool TryGet(ReadOnlySpan<char> hash, out VerifiedApiKey key) => _byHashSpan.TryGetValue(hash, out key!);
 
     internal void Add(VerifiedApiKey key)
     {

@@ -67,11 +67,22 @@ public static class ApiKeyFormat
     /// <summary>The store key: base64url SHA-256 of the whole key.</summary>
     public static string Hash(ReadOnlySpan<char> key)
     {
+        Span<char> hash = stackalloc char[HashLength];
+        WriteHash(key, hash);
+        return new string(hash);
+    }
+
+    /// <summary>Length of <see cref="Hash"/>: 32 bytes in unpadded base64url.</summary>
+    internal const int HashLength = 43;
+
+    /// <summary>Writes <see cref="Hash"/> into <paramref name="destination"/> (<see cref="HashLength"/> chars), allocating nothing.</summary>
+    internal static void WriteHash(ReadOnlySpan<char> key, Span<char> destination)
+    {
         Span<byte> ascii = stackalloc byte[key.Length];
         Encoding.ASCII.GetBytes(key, ascii);
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(ascii, digest);
-        return Base64Url.EncodeToString(digest);
+        Base64Url.EncodeToChars(digest, destination);
     }
 
     private static void WriteChecksum(ReadOnlySpan<char> body, Span<char> destination)

@@ -29,54 +29,70 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOpti
     /// Verifies <paramref name="presented"/>. On a cache miss the key is looked up in <paramref name="store"/>, or in the
     /// <see cref="IApiKeyStore"/> of <paramref name="services"/> (the request's scope) when no store is given.
     /// </summary>
-    internal async ValueTask<ApiKeyVerification> VerifyAsync(
+    internal ValueTask<ApiKeyVerification> VerifyAsync(
         string? presented, ClientInfo? client, IApiKeyStore? store, IServiceProvider? services, CancellationToken cancellationToken)
     {
         if (presented is null || !ApiKeyFormat.IsWellFormed(presented, _options.Prefix))
         {
-            return await RejectAsync(ApiKeyVerificationOutcome.Malformed, null).ConfigureAwait(false);
+            return RejectAsync(ApiKeyVerificationOutcome.Malformed, null, client, cancellationToken);
         }
 
-        var hash = ApiKeyFormat.Hash(presented);
-        if (!cache.TryGet(hash, out var key))
+        // The hot path, a key held in memory, is synchronous and allocates no hash string.
+        Span<char> hash = stackalloc char[ApiKeyFormat.HashLength];
+        ApiKeyFormat.WriteHash(presented, hash);
+        return cache.TryGet(hash, out var key)
+            ? Decide(key, client, cancellationToken)
+            : LookUpAsync(new string(hash), client, store, services, cancellationToken);
+    }
+
+    private async ValueTask<ApiKeyVerification> LookUpAsync(
+        string hash, ClientInfo? client, IApiKeyStore? store, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        store ??= services?.GetRequiredService<IApiKeyStore>() ?? throw new ArgumentNullException(nameof(services), "A store or a service provider is needed on a cache miss.");
+        var record = await store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
+        // Re-compare ordinally: a database collation may match case-insensitively.
+        if (record is null || !string.Equals(record.Hash, hash, StringComparison.Ordinal))
         {
-            store ??= services?.GetRequiredService<IApiKeyStore>() ?? throw new ArgumentNullException(nameof(services), "A store or a service provider is needed on a cache miss.");
-            var record = await store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false);
-            // Re-compare ordinally: a database collation may match case-insensitively.
-            if (record is null || !string.Equals(record.Hash, hash, StringComparison.Ordinal))
-            {
-                return await RejectAsync(ApiKeyVerificationOutcome.NotFound, null).ConfigureAwait(false);
-            }
-
-            key = VerifiedApiKey.From(record);
-            cache.Add(key);
+            return await RejectAsync(ApiKeyVerificationOutcome.NotFound, null, client, cancellationToken).ConfigureAwait(false);
         }
 
+        var key = VerifiedApiKey.From(record);
+        cache.Add(key);
+        return await Decide(key, client, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask<ApiKeyVerification> Decide(VerifiedApiKey key, ClientInfo? client, CancellationToken cancellationToken)
+    {
         if (key.RevokedAt is not null)
         {
-            return await RejectAsync(ApiKeyVerificationOutcome.Revoked, key).ConfigureAwait(false);
+            return RejectAsync(ApiKeyVerificationOutcome.Revoked, key, client, cancellationToken);
         }
 
         if (key.ExpiresAt <= time.GetUtcNow())
         {
-            return await RejectAsync(ApiKeyVerificationOutcome.Expired, key).ConfigureAwait(false);
+            return RejectAsync(ApiKeyVerificationOutcome.Expired, key, client, cancellationToken);
         }
 
         if (cache.TryAcquire(key) is { } retryAfter)
         {
-            await audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
-            return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
+            return RateLimitedAsync(key, retryAfter, client, cancellationToken);
         }
 
         cache.RecordUse(key);
-        return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
+        return new ValueTask<ApiKeyVerification>(new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null));
+    }
 
-        async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected)
-        {
-            await audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
-                RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
-            return new ApiKeyVerification(outcome, rejected, null);
-        }
+    private async ValueTask<ApiKeyVerification> RateLimitedAsync(VerifiedApiKey key, TimeSpan retryAfter, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        await audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
+        return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
+    }
+
+    private async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        await audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
+            RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
+        return new ApiKeyVerification(outcome, rejected, null);
     }
 
     private static string RejectionReason(ApiKeyVerificationOutcome outcome) => outcome switch

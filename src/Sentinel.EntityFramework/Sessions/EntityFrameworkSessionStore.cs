@@ -77,9 +77,9 @@ public sealed class EntityFrameworkSessionStore<TContext>(TContext context) : IS
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<RevokedSession>> ListRevokedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var rows = await Sessions.AsNoTracking().Where(s => s.RevokedAt > since)
-            .Select(s => new { s.Id, s.UserId, s.RevokedAt }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return rows.Select(r => new RevokedSession(r.Id, r.UserId, r.RevokedAt!.Value)).ToList();
+        // Projected straight into the result (one list, not two): a start with a million revocations reads them all.
+        return await Sessions.AsNoTracking().Where(s => s.RevokedAt > since)
+            .Select(s => new RevokedSession(s.Id, s.UserId, s.RevokedAt!.Value)).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
