@@ -198,6 +198,11 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
             result.AddError("must be 0 (no cache) or more (default 1000000).", "Sentinel:ApiKeys:CacheSize");
         }
 
+        if (k.CacheRefreshInterval < TimeSpan.Zero)
+        {
+            result.AddError("must be zero (never re-read) or positive (default 00:01:00).", "Sentinel:ApiKeys:CacheRefreshInterval");
+        }
+
         if (k.UsageWriteInterval < TimeSpan.FromSeconds(1))
         {
             result.AddError("must be at least 00:00:01 (default 00:01:00).", "Sentinel:ApiKeys:UsageWriteInterval");

@@ -7,15 +7,16 @@ namespace Sentinel.ApiKeys;
 /// <summary>
 /// The in-process half of API key verification: verified keys by hash (so a busy key costs a dictionary lookup,
 /// not a database round trip), per-key token buckets, and usage counts waiting to be written in a batch.
-/// Revoking or rotating a key in this process evicts it at once (SECURITY K4).
+/// Revoking or rotating a key in this process evicts it at once (SECURITY K4); a change made by another instance
+/// is read from the store when the entry is older than <see cref="ApiKeyOptions.CacheRefreshInterval"/>.
 /// </summary>
 public sealed class ApiKeyCache : IDisposable
 {
-    private readonly ConcurrentDictionary<string, VerifiedApiKey> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
     // Insertion order, for evicting the longest-held key when full (first in, first out: O(1), no per-hit
     // bookkeeping on the hot path; a busy key that is evicted costs one store lookup to come back).
     private readonly ConcurrentQueue<string> _order = new();
-    private readonly ConcurrentDictionary<string, VerifiedApiKey>.AlternateLookup<ReadOnlySpan<char>> _byHashSpan;
+    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _byHashSpan;
     private readonly ConcurrentDictionary<Guid, Usage> _usage = new();
     private readonly PartitionedRateLimiter<(Guid Id, int Permits)> _limiter;
     private readonly ApiKeyOptions _options;
@@ -42,10 +43,19 @@ public sealed class ApiKeyCache : IDisposable
     /// <summary>How many keys are held.</summary>
     public int Count => _byHash.Count;
 
-    internal bool TryGet(string hash, out VerifiedApiKey key) => _byHash.TryGetValue(hash, out key!);
+    internal bool TryGet(string hash, out VerifiedApiKey key) => Fresh(_byHash.TryGetValue(hash, out var entry) ? entry : null, out key);
 
     // Looks a hash up from a stack buffer, so a verification from memory allocates no hash string.
-    internal bool TryGet(ReadOnlySpan<char> hash, out VerifiedApiKey key) => _byHashSpan.TryGetValue(hash, out key!);
+    internal bool TryGet(ReadOnlySpan<char> hash, out VerifiedApiKey key) => Fresh(_byHashSpan.TryGetValue(hash, out var entry) ? entry : null, out key);
+
+    // An entry older than the refresh interval counts as a miss: the key is read from the store again, which is how a
+    // revocation or rotation made by another instance reaches this one (within the interval, even without Redis).
+    private bool Fresh(Entry? entry, out VerifiedApiKey key)
+    {
+        key = entry?.Key!;
+        var interval = _options.CacheRefreshInterval;
+        return entry is not null && (interval <= TimeSpan.Zero || _time.GetUtcNow().UtcTicks - entry.LoadedTicks < interval.Ticks);
+    }
 
     internal void Add(VerifiedApiKey key)
     {
@@ -60,15 +70,18 @@ public sealed class ApiKeyCache : IDisposable
             _byHash.TryRemove(oldest, out _);
         }
 
-        if (_byHash.TryAdd(key.Hash, key))
+        var entry = new Entry(key, _time.GetUtcNow().UtcTicks);
+        if (_byHash.TryAdd(key.Hash, entry))
         {
             _order.Enqueue(key.Hash);
         }
         else
         {
-            _byHash[key.Hash] = key; // a newer state of a key already held (its place in the order is kept)
+            _byHash[key.Hash] = entry; // a newer state of a key already held (its place in the order is kept)
         }
     }
+
+    private sealed record Entry(VerifiedApiKey Key, long LoadedTicks);
 
     /// <summary>Forgets a key, so that the next presentation goes to the store.</summary>
     public void Evict(string hash) => _byHash.TryRemove(hash, out _);

@@ -33,6 +33,14 @@ public sealed partial class ApiKeyOptions
     /// </summary>
     public int CacheSize { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// How long a verified key is served from memory before it is read from the store again. A revocation or rotation
+    /// made in this process takes effect at once; one made by another instance sharing the database takes effect
+    /// here within this interval (SECURITY K4 across instances). Default 1 minute: one store read per busy key per
+    /// minute. 0 never re-reads (one instance only).
+    /// </summary>
+    public TimeSpan CacheRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often, at most, a key's <c>lastUsedAt</c> and an aggregated <c>apikey.used</c> event are written. Default 1 minute.</summary>
     public TimeSpan UsageWriteInterval { get; set; } = TimeSpan.FromMinutes(1);
 

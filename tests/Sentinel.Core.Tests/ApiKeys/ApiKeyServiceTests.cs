@@ -176,6 +176,24 @@ public sealed class ApiKeyServiceTests
     }
 
     [Fact]
+    public async Task RevokedByAnotherInstance_IsRefusedHere_OnceTheCachedEntryIsOlderThanTheRefreshInterval()
+    {
+        // SECURITY K4 across instances: another instance revokes the key in the shared store; this one has it cached.
+        using var s = Create(o => o.ApiKeys.CacheRefreshInterval = TimeSpan.FromMinutes(1));
+        var user = await s.RegisterAsync();
+        var service = s.Get<ApiKeyService>();
+        var created = (await service.CreateAsync(user.Id, "ci", ["reports:read"], null, cancellationToken: Ct)).Value!;
+        (await service.VerifyAsync(created.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid);
+
+        await s.Get<IApiKeyStore>().RevokeAsync(created.Record.Id, s.Time.GetUtcNow(), Ct); // not through this cache
+        s.Time.Advance(TimeSpan.FromSeconds(59));
+        (await service.VerifyAsync(created.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid, "still served from memory");
+
+        s.Time.Advance(TimeSpan.FromSeconds(2));
+        (await service.VerifyAsync(created.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Revoked, "the entry was re-read from the store");
+    }
+
+    [Fact]
     public async Task FullCache_MakesRoomForTheNewKey_SoActiveKeysStayInMemory()
     {
         using var s = Create(o => o.ApiKeys.CacheSize = 2);
