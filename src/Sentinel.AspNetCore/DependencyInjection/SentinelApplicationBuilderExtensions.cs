@@ -1,3 +1,8 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Adds Sentinel's middleware and endpoints to an ASP.NET Core app.</summary>
@@ -11,9 +16,26 @@ public static class SentinelApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<Sentinel.AspNetCore.Http.StoreOutageMiddleware>();
-        app.UseRateLimiter();
+        // The rate limiting middleware runs where a limit can apply: Sentinel's endpoints, endpoints the host gave a
+        // policy (RequireRateLimiting), or everything when the host set its own global limiter. Other requests skip
+        // it, and with it the lock its partition lookups take on every request.
+        var limiterOptions = app.ApplicationServices.GetRequiredService<IOptions<RateLimiterOptions>>().Value;
+        if (limiterOptions.GlobalLimiter is Sentinel.AspNetCore.RateLimiting.SentinelEndpointsOnlyLimiter)
+        {
+            app.UseWhen(NeedsRateLimiter, branch => branch.UseRateLimiter());
+        }
+        else
+        {
+            app.UseRateLimiter();
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         return app;
     }
+
+    private static bool NeedsRateLimiter(HttpContext context) =>
+        context.GetEndpoint()?.Metadata is { } metadata
+        && (metadata.GetMetadata<Sentinel.AspNetCore.RateLimiting.SentinelEndpointMetadata>() is not null
+            || metadata.GetMetadata<EnableRateLimitingAttribute>() is not null);
 }

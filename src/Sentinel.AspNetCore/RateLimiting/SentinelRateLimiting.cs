@@ -43,11 +43,10 @@ public static class SentinelRateLimiting
         AddPolicy(options, RegistrationPolicy, o => o.Registration);
         AddPolicy(options, ApiKeyCreationPolicy, o => o.ApiKeyCreation);
         AddPolicy(options, AccountRecoveryPolicy, o => o.AccountRecovery);
-        // The global limiter sees every request of the host; it counts only those to Sentinel's endpoints.
-        options.GlobalLimiter ??= PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            http.GetEndpoint()?.Metadata.GetMetadata<SentinelEndpointMetadata>() is null
-                ? RateLimitPartition.GetNoLimiter("")
-                : Partition(http, GlobalPolicy, o => o.Global));
+        // The global limiter sees every request of the host; it counts only those to Sentinel's endpoints, and lets the
+        // host's own through without touching the partitioned limiter (whose partition lookup takes a lock).
+        options.GlobalLimiter ??= new SentinelEndpointsOnlyLimiter(PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            Partition(http, GlobalPolicy, o => o.Global)));
         options.OnRejected ??= OnRejectedAsync;
     }
 
@@ -111,4 +110,58 @@ public static class SentinelRateLimiting
 internal sealed class SentinelEndpointMetadata
 {
     public static readonly SentinelEndpointMetadata Instance = new();
+}
+
+/// <summary>
+/// The global limiter: requests to Sentinel's endpoints go to <paramref name="inner"/>; every other request of the
+/// host gets a shared, always-acquired lease at once, with no lock and no allocation.
+/// </summary>
+internal sealed class SentinelEndpointsOnlyLimiter(PartitionedRateLimiter<HttpContext> inner) : PartitionedRateLimiter<HttpContext>
+{
+    private static readonly ValueTask<RateLimitLease> Granted = new(GrantedLease.Instance);
+
+    private static bool IsSentinel(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<SentinelEndpointMetadata>() is not null;
+
+    public override RateLimiterStatistics? GetStatistics(HttpContext resource) => IsSentinel(resource) ? inner.GetStatistics(resource) : null;
+
+    protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount) =>
+        IsSentinel(resource) ? inner.AttemptAcquire(resource, permitCount) : GrantedLease.Instance;
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
+        IsSentinel(resource) ? inner.AcquireAsync(resource, permitCount, cancellationToken) : Granted;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        await inner.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsyncCore().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A lease that is always acquired and holds nothing, so one instance serves every request (the base class's
+    /// dispose does nothing, so disposing it after a request leaves it usable).
+    /// </summary>
+    private sealed class GrantedLease : RateLimitLease
+    {
+        public static readonly GrantedLease Instance = new();
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.AspNetCore.RateLimiting;
@@ -109,6 +110,25 @@ public sealed class RateLimitTests
         await (await host.GetAsync("/auth/me", null)).ShouldBeProblemAsync(429, "rate_limited");
         (await host.GetAsync("/public", null)).StatusCode.Should().Be(HttpStatusCode.OK, "the host's own endpoints are not Sentinel's to limit");
         (await host.Client.GetAsync("/.well-known/jwks.json", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task TheHostsOwnPolicies_StillApply_ThroughUseSentinelAuth()
+    {
+        // The middleware is skipped for requests no limit applies to; an endpoint the host gave a policy is not one.
+        await using var host = await SentinelTestHost.StartAsync(
+            o => o.RateLimits.Enabled = true,
+            app => app.MapGet("/limited", () => TypedResults.Ok("limited")).RequireRateLimiting("host-policy"),
+            services => services.AddRateLimiter(o => o.AddFixedWindowLimiter("host-policy", w =>
+            {
+                w.PermitLimit = 2;
+                w.Window = TimeSpan.FromHours(1);
+            })));
+
+        (await host.GetAsync("/limited", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await host.GetAsync("/limited", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+        ((int)(await host.GetAsync("/limited", null)).StatusCode).Should().Be(429, "the host's own policy is enforced");
+        (await host.GetAsync("/protected", null)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "an endpoint without a policy is not limited");
     }
 
     [Fact]
