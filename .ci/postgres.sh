@@ -29,6 +29,8 @@ DO $$ BEGIN
     CREATE ROLE sentinel LOGIN CREATEDB PASSWORD 'sentinel';
   END IF;
 END $$;
+-- Dropping a test database WITH (FORCE) ends its other sessions, which needs this role (not superuser).
+GRANT pg_signal_backend TO sentinel;
 SQL
 if ! as_postgres psql -p "$pg_port" -tAc "SELECT 1 FROM pg_database WHERE datname = 'sentinel_tests'" -d postgres | grep -q 1; then
   as_postgres createdb -p "$pg_port" -O sentinel sentinel_tests

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.Audit;
 using Sentinel.EntityFramework;
@@ -250,14 +251,26 @@ internal static class AuditBenchmarkStores
 
     public static async Task DropAsync(ServiceProvider provider, string store, string sqlitePath)
     {
+        string? postgres = null;
         if (store != "SQLite")
         {
             await using var scope = provider.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<SentinelDbContext>().Database.EnsureDeletedAsync();
+            postgres = scope.ServiceProvider.GetRequiredService<SentinelDbContext>().Database.GetConnectionString();
         }
 
+        // Stop the audit writer and close every pooled connection first: a session still open on the database would
+        // make the drop fail (or need the right to end other sessions).
         await provider.DisposeAsync();
         SqliteConnection.ClearAllPools();
         File.Delete(sqlitePath);
+        if (postgres is not null)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(postgres).Database;
+            await using var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Database = "postgres", Pooling = false }.ConnectionString);
+            await admin.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\"", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 }
