@@ -52,12 +52,7 @@ public class AccessTokenBenchmarks
 
         foreach (var provider in new[] { _cachedProvider, _uncachedProvider })
         {
-            var revocations = provider.GetRequiredService<RevocationList>();
-            var now = DateTimeOffset.UtcNow;
-            for (var i = 0; i < RevokedSessions; i++)
-            {
-                revocations.RevokeSession(Guid.NewGuid(), now);
-            }
+            BenchmarkFiller.RevokeSessions(provider.GetRequiredService<RevocationList>(), RevokedSessions);
         }
 
         if (!(await _cached.ValidateAsync(_token)).Succeeded || !(await _uncached.ValidateAsync(_token)).Succeeded)

@@ -52,14 +52,7 @@ public class ApiKeyBenchmarks
         _hash = created.Record.Hash;
         _malformed = _key[..^1] + (_key[^1] == '0' ? '1' : '0');
 
-        var scopes = new HashSet<string>(["reports:read"]);
-        // Filler entries need only distinct hashes; random 256-bit values stand in for hashed keys.
-        var random = new byte[32];
-        for (var i = 1; i < KeysInMemory; i++)
-        {
-            RandomNumberGenerator.Fill(random);
-            _cache.Add(new VerifiedApiKey(Guid.NewGuid(), Guid.NewGuid(), "filler", System.Buffers.Text.Base64Url.EncodeToString(random), scopes, null, null, null));
-        }
+        BenchmarkFiller.AddKeys(_cache, KeysInMemory - 1);
 
         if ((await _service.VerifyAsync(_key)).Outcome != ApiKeyVerificationOutcome.Valid)
         {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,17 +53,8 @@ public class ScaleBenchmarks
         _token = (await _scope.ServiceProvider.GetRequiredService<SessionService>().StartAsync(user, ["pwd"], null)).AccessToken;
         _key = (await _keys.CreateAsync(user.Id, "bench", ["reports:read"], null)).Value!.Key;
 
-        var revocations = _provider.GetRequiredService<RevocationList>();
-        var cache = _provider.GetRequiredService<ApiKeyCache>();
-        var now = DateTimeOffset.UtcNow;
-        var scopes = new HashSet<string>(["reports:read"]);
-        var random = new byte[32];
-        for (var i = 0; i < Entries; i++)
-        {
-            revocations.RevokeSession(Guid.NewGuid(), now);
-            RandomNumberGenerator.Fill(random);
-            cache.Add(new VerifiedApiKey(Guid.NewGuid(), Guid.NewGuid(), "filler", System.Buffers.Text.Base64Url.EncodeToString(random), scopes, null, null, null));
-        }
+        BenchmarkFiller.RevokeSessions(_provider.GetRequiredService<RevocationList>(), Entries);
+        BenchmarkFiller.AddKeys(_provider.GetRequiredService<ApiKeyCache>(), Entries);
 
         if (!(await _tokens.ValidateAsync(_token)).Succeeded || (await _keys.VerifyAsync(_key)).Outcome != ApiKeyVerificationOutcome.Valid)
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Sentinel.ApiKeys;
@@ -44,23 +43,10 @@ internal static class ScaleReport
         using var provider = services.BuildServiceProvider();
         var revocations = provider.GetRequiredService<RevocationList>();
         var cache = provider.GetRequiredService<ApiKeyCache>();
-        var now = DateTimeOffset.UtcNow;
-
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        for (var i = 0; i < Count; i++)
-        {
-            revocations.RevokeSession(Guid.NewGuid(), now);
-        }
-
+        BenchmarkFiller.RevokeSessions(revocations, Count);
         var afterSessions = GC.GetTotalMemory(forceFullCollection: true);
-        var scopes = new HashSet<string>(["reports:read"]);
-        var random = new byte[32];
-        for (var i = 0; i < Count; i++)
-        {
-            RandomNumberGenerator.Fill(random);
-            cache.Add(new VerifiedApiKey(Guid.NewGuid(), Guid.NewGuid(), "a key name", System.Buffers.Text.Base64Url.EncodeToString(random), scopes, null, null, null));
-        }
-
+        BenchmarkFiller.AddKeys(cache, Count);
         var afterKeys = GC.GetTotalMemory(forceFullCollection: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Managed memory for {Count:N0} entries each: {(afterSessions - before) / (double)Count:N0} B per revoked session, {(afterKeys - afterSessions) / (double)Count:N0} B per cached API key."));

@@ -43,9 +43,7 @@ public sealed class ApiKeyCache : IDisposable
     /// <summary>How many keys are held.</summary>
     public int Count => _byHash.Count;
 
-    internal bool TryGet(string hash, out VerifiedApiKey key) => Fresh(_byHash.TryGetValue(hash, out var entry) ? entry : null, out key);
-
-    // Looks a hash up from a stack buffer, so a verification from memory allocates no hash string.
+    // Looks a hash up as a span (a stack buffer on the hot path), so a verification from memory allocates no string.
     internal bool TryGet(ReadOnlySpan<char> hash, out VerifiedApiKey key) => Fresh(_byHashSpan.TryGetValue(hash, out var entry) ? entry : null, out key);
 
     // An entry older than the refresh interval counts as a miss: the key is read from the store again, which is how a

@@ -208,10 +208,10 @@ public sealed class ApiKeyServiceTests
         }
 
         cache.Count.Should().Be(2);
-        cache.TryGet(keys[2].Record.Hash, out _).Should().BeTrue("the newest key is cached even though the cache was full");
-        cache.TryGet(keys[0].Record.Hash, out _).Should().BeFalse("the longest-held key made room");
+        cache.TryGet(keys[2].Record.Hash.AsSpan(), out _).Should().BeTrue("the newest key is cached even though the cache was full");
+        cache.TryGet(keys[0].Record.Hash.AsSpan(), out _).Should().BeFalse("the longest-held key made room");
         (await service.VerifyAsync(keys[0].Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid, "an evicted key is read from the store again");
-        cache.TryGet(keys[0].Record.Hash, out _).Should().BeTrue();
+        cache.TryGet(keys[0].Record.Hash.AsSpan(), out _).Should().BeTrue();
     }
 
     [Fact]
