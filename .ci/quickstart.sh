@@ -13,7 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for project in Sentinel.Core Sentinel.EntityFramework Sentinel.AspNetCore; do
+for project in Sentinel.Core Sentinel.EntityFramework Sentinel.AspNetCore Sentinel.Redis; do
   dotnet pack "$root/src/$project" -c Release -o "$work/packages" -p:Version="$version" --nologo -v q
 done
 

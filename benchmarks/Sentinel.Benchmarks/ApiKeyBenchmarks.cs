@@ -24,6 +24,7 @@ public class ApiKeyBenchmarks
     private ApiKeyCache _cache = null!;
     private string _key = "";
     private string _hash = "";
+    private Guid _keyId;
     private string _malformed = "";
 
     [Params(1_000, 1_000_000)]
@@ -50,6 +51,7 @@ public class ApiKeyBenchmarks
         var created = (await _service.CreateAsync(Guid.CreateVersion7(), "bench", ["reports:read"], null)).Value!;
         _key = created.Key;
         _hash = created.Record.Hash;
+        _keyId = created.Record.Id;
         _malformed = _key[..^1] + (_key[^1] == '0' ? '1' : '0');
 
         BenchmarkFiller.AddKeys(_cache, KeysInMemory - 1);
@@ -78,7 +80,7 @@ public class ApiKeyBenchmarks
     [Benchmark(Description = "Sentinel verify, cold (SQLite)")]
     public async Task<ApiKeyVerificationOutcome> Cold()
     {
-        _cache.Evict(_hash);
+        _cache.Evict(_keyId, _hash);
         return (await _service.VerifyAsync(_key)).Outcome;
     }
 

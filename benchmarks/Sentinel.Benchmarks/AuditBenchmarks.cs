@@ -232,7 +232,7 @@ public class AuditThroughputBenchmarks
 /// <summary>The audit benchmarks' stores: a fresh SQLite file, or a fresh PostgreSQL database, and their removal.</summary>
 internal static class AuditBenchmarkStores
 {
-    public static ServiceProvider Build(string store, string sqlitePath, int batchSize)
+    public static ServiceProvider Build(string store, string sqlitePath, int batchSize, string? database = null)
     {
         var services = new ServiceCollection();
         var builder = services.AddSentinelCore(o => o.Audit.BatchSize = batchSize);
@@ -242,7 +242,7 @@ internal static class AuditBenchmarkStores
         }
         else
         {
-            var server = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("SENTINEL_TEST_POSTGRES")) { Database = $"sentinel_bench_{Guid.NewGuid():N}"[..30] };
+            var server = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("SENTINEL_TEST_POSTGRES")) { Database = database ?? $"sentinel_bench_{Guid.NewGuid():N}"[..30] };
             builder.AddPostgreSqlStores(server.ConnectionString);
         }
 
@@ -270,6 +270,30 @@ internal static class AuditBenchmarkStores
             await using var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Database = "postgres", Pooling = false }.ConnectionString);
             await admin.OpenAsync();
             await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\"", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>Drops every database whose name starts with <paramref name="prefix"/> on the server of <paramref name="connectionString"/>.</summary>
+    public static async Task DropPostgresDatabasesAsync(string connectionString, string prefix)
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await using var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString);
+        await admin.OpenAsync();
+        var names = new List<string>();
+        await using (var list = new Npgsql.NpgsqlCommand("SELECT datname FROM pg_database WHERE starts_with(datname, @prefix)", admin))
+        {
+            list.Parameters.AddWithValue("prefix", prefix);
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var name in names)
+        {
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\"", admin);
             await drop.ExecuteNonQueryAsync();
         }
     }

@@ -12,6 +12,7 @@ switch (args)
 }
 
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
+await AuditQueryScaleBenchmarks.DropFilledTables();
 
 // Name what failed last, so the tail of a CI log says why the smoke run failed.
 var failed = summaries.SelectMany(s => s.Reports.Where(r => !r.Success).Select(r => r.BenchmarkCase.DisplayInfo)).ToList();

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,9 +89,12 @@ public class ScaleBenchmarks
 [JsonExporterAttribute.Brief]
 public class AuditQueryScaleBenchmarks
 {
-    private readonly string _dbPath = Path.Combine(Path.GetTempPath(), $"sentinel-audit-scale-{Guid.NewGuid():N}.db");
+    // Every case of one store and size queries the same table: it is filled once (10,000,000 events take minutes)
+    // and dropped by Program after the run, see DropFilledTables.
+    private const string SqlitePrefix = "sentinel-audit-scale-";
+    private const string PostgresPrefix = "sentinel_scale_";
+    private static readonly Guid User = new("019ad000-0000-7000-8000-000000000001");
     private ServiceProvider _provider = null!;
-    private Guid _user;
 
     [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = "";
@@ -109,11 +113,25 @@ public class AuditQueryScaleBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _provider = AuditBenchmarkStores.Build(Store, _dbPath, batchSize: 5_000);
+        _provider = AuditBenchmarkStores.Build(Store, Path.Combine(Path.GetTempPath(), $"{SqlitePrefix}{Events}.db"), batchSize: 5_000, database: $"{PostgresPrefix}{Events}");
         await _provider.MigrateSentinelDatabaseAsync();
+        await using (var scope = _provider.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SentinelDbContext>();
+            var held = await db.Set<AuditEntry>().LongCountAsync();
+            if (held == Events)
+            {
+                return;
+            }
+
+            if (held != 0)
+            {
+                throw new InvalidOperationException($"The scale table holds {held} events, not {Events}: drop it and run again.");
+            }
+        }
+
         var writer = _provider.GetRequiredService<AuditWriter>();
         // One user among many: 50 of the events are theirs, spread through the table.
-        _user = Guid.CreateVersion7();
         var now = DateTimeOffset.UtcNow;
         var spacing = Math.Max(1, Events / 50);
         for (var i = 0; i < Events; i++)
@@ -125,7 +143,7 @@ public class AuditQueryScaleBenchmarks
                 Timestamp = now.AddMilliseconds(i - Events),
                 Type = failed ? AuditEventTypes.LoginFailed : AuditEventTypes.LoginSucceeded,
                 Outcome = failed ? AuditOutcome.Failure : AuditOutcome.Success,
-                UserId = i % spacing == 0 ? _user : Guid.CreateVersion7(),
+                UserId = i % spacing == 0 ? User : Guid.CreateVersion7(),
                 IpAddress = "203.0.113.7",
                 UserAgent = "Mozilla/5.0 (X11; Linux x86_64) Sentinel-bench",
                 Details = failed ? new Dictionary<string, string> { ["reason"] = "wrong_password" } : new Dictionary<string, string>(),
@@ -135,14 +153,29 @@ public class AuditQueryScaleBenchmarks
         await writer.FlushAsync(CancellationToken.None);
     }
 
+    /// <summary>Drops the tables the scale cases filled; Program calls it once the benchmarks have run.</summary>
+    public static async Task DropFilledTables()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), $"{SqlitePrefix}*"))
+        {
+            File.Delete(file);
+        }
+
+        if (Environment.GetEnvironmentVariable("SENTINEL_TEST_POSTGRES") is { Length: > 0 } postgres)
+        {
+            await AuditBenchmarkStores.DropPostgresDatabasesAsync(postgres, PostgresPrefix);
+        }
+    }
+
     [GlobalCleanup]
-    public async Task CleanupAsync() => await AuditBenchmarkStores.DropAsync(_provider, Store, _dbPath);
+    public async Task CleanupAsync() => await _provider.DisposeAsync();
 
     [Benchmark(Description = "Newest 50 events of one user")]
     public async Task<int> ByUser()
     {
         await using var scope = _provider.CreateAsyncScope();
-        var page = await scope.ServiceProvider.GetRequiredService<AuditService>().QueryAsync(new AuditQuery { UserId = _user }, null, 50, CancellationToken.None);
+        var page = await scope.ServiceProvider.GetRequiredService<AuditService>().QueryAsync(new AuditQuery { UserId = User }, null, 50, CancellationToken.None);
         return page.Value!.Items.Count;
     }
 

@@ -32,6 +32,13 @@ else
     sentinel.AddSqliteStores(connectionString);
 }
 
+// Several instances behind a load balancer: ConnectionStrings__Redis=localhost:6379 (and PostgreSQL above) makes a
+// sign-out or a revoked key on one instance count on every other at once, and shares the rate limits.
+if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+{
+    sentinel.AddRedis(redis, o => builder.Configuration.GetSection("Sentinel:Redis").Bind(o));
+}
+
 // Signing keys are encrypted with Data Protection: keep its key ring where the data is, so restarts keep tokens valid.
 if (builder.Configuration["Sentinel:Sample:KeysFolder"] is { Length: > 0 } keysFolder)
 {
@@ -52,6 +59,7 @@ app.UseStaticFiles();
 app.UseSentinelAuth();
 app.MapSentinelAuth("/auth");
 app.MapSampleApi();
+app.MapHealthChecks("/health"); // sentinel_store, and sentinel_redis with Redis
 
 await app.RunAsync();
 

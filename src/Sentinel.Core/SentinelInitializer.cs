@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Sentinel.Sessions;
 using Sentinel.Tokens;
-using Sentinel.Users;
 
 namespace Sentinel;
 
@@ -17,21 +15,8 @@ public static class SentinelInitializer
         ArgumentNullException.ThrowIfNull(services);
         await services.GetRequiredService<SigningKeyRing>().RefreshNowAsync(cancellationToken).ConfigureAwait(false);
 
-        var revocations = services.GetRequiredService<RevocationList>();
-        var since = revocations.RelevantSince;
-        var scope = services.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
-        {
-            foreach (var revoked in await scope.ServiceProvider.GetRequiredService<ISessionStore>().ListRevokedSinceAsync(since, cancellationToken).ConfigureAwait(false))
-            {
-                revocations.RevokeSession(revoked.SessionId, revoked.RevokedAt);
-            }
-
-            foreach (var (userId, validAfter) in await scope.ServiceProvider.GetRequiredService<IUserStore>().ListSecurityValidAfterSinceAsync(since, cancellationToken).ConfigureAwait(false))
-            {
-                revocations.RevokeUserTokensBefore(userId, validAfter);
-            }
-        }
+        await services.GetRequiredService<Cluster.RevocationSync>().ReadAsync(full: true, cancellationToken).ConfigureAwait(false);
+        services.GetRequiredService<Diagnostics.SentinelMetrics>().ClusterReload("start");
     }
 
     /// <summary>

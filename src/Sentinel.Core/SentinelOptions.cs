@@ -1,5 +1,6 @@
 using Sentinel.ApiKeys;
 using Sentinel.Audit;
+using Sentinel.Cluster;
 using Sentinel.Email;
 using Sentinel.Mfa;
 using Sentinel.Passwords;
@@ -35,4 +36,7 @@ public sealed class SentinelOptions
 
     /// <summary>Per-client-address request limits on Sentinel's endpoints.</summary>
     public RateLimitOptions RateLimits { get; } = new();
+
+    /// <summary>How instances learn of each other's revocations.</summary>
+    public ClusterOptions Cluster { get; } = new();
 }

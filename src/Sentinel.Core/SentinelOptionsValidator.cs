@@ -78,6 +78,12 @@ public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
                 result.AddError("needs PermitLimit of at least 1 and a positive Window; set RateLimits.Enabled = false to turn limits off.", "Sentinel:RateLimits:" + ruleName);
             }
         }
+
+        if (options.Cluster.ReloadInterval <= TimeSpan.Zero || options.Cluster.ReloadInterval > TimeSpan.FromHours(1))
+        {
+            result.AddError("must be positive and at most an hour, for example 00:01:00: it bounds how long another instance's revocation can go unseen.", "Sentinel:Cluster:ReloadInterval");
+        }
+
         return result.Build();
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Sentinel;
+using Sentinel.AspNetCore.Health;
 using Sentinel.AspNetCore.Authentication;
 using Sentinel.AspNetCore.Hosting;
 using Sentinel.AspNetCore.RateLimiting;
@@ -55,6 +56,7 @@ public static class SentinelAuthServiceCollectionExtensions
             services.AddRateLimiter(SentinelRateLimiting.Configure);
             services.TryAddSingleton<IRateLimitPartitionStore, InMemoryRateLimitPartitionStore>();
             services.AddHostedService<SentinelHostedService>();
+            services.AddHealthChecks().AddCheck<SentinelStoreHealthCheck>(SentinelStoreHealthCheck.Name, tags: ["sentinel"]);
         }
 
         return builder;

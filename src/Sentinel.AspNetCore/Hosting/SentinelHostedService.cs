@@ -2,20 +2,26 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sentinel.ApiKeys;
+using Microsoft.Extensions.Options;
 using Sentinel.Audit;
+using Sentinel.Cluster;
+using Sentinel.Diagnostics;
 using Sentinel.Sessions;
+using Sentinel.Tokens;
 
 namespace Sentinel.AspNetCore.Hosting;
 
 /// <summary>
-/// Loads signing keys and revocations before the host serves requests, then keeps them current: rotates keys on
-/// schedule, reloads revocations made by other instances, prunes what has expired (sessions, audit events past
-/// retention), and at stop writes API key usage and the queued audit events.
+/// Loads signing keys and revocations before the host serves requests, then keeps them current: reads revocations
+/// made through other instances every <see cref="Cluster.ClusterOptions.ReloadInterval"/>, writes API key usage
+/// every minute, and every five minutes rotates keys on schedule and prunes what has expired (sessions, audit events
+/// past retention). At stop it writes API key usage and the queued audit events.
 /// </summary>
-internal sealed partial class SentinelHostedService(IServiceProvider services, TimeProvider time, ILogger<SentinelHostedService> logger) : IHostedService, IDisposable
+internal sealed partial class SentinelHostedService(
+    IServiceProvider services, IOptions<SentinelOptions> options, TimeProvider time, ILogger<SentinelHostedService> logger) : IHostedService, IDisposable
 {
-    // Every minute: API key usage is written; every fifth minute: keys, revocations and pruning.
-    private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan UsagePeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaintenancePeriod = TimeSpan.FromMinutes(5);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private int _disposed;
@@ -69,30 +75,35 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        using var timer = new PeriodicTimer(Period, time);
-        var tick = 0;
+        var reloadInterval = options.Value.Cluster.ReloadInterval;
+        using var timer = new PeriodicTimer(reloadInterval < UsagePeriod ? reloadInterval : UsagePeriod, time);
+        var start = time.GetUtcNow();
+        var (nextReload, nextUsage, nextMaintenance) = (start + reloadInterval, start + UsagePeriod, start + MaintenancePeriod);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
+                // Each job runs when due, so a tick that stands for several periods (a paused process) runs each once.
+                var now = time.GetUtcNow();
                 try
                 {
-                    await FlushApiKeyUsageAsync(all: false, stopping).ConfigureAwait(false);
-                    if (++tick % 5 != 0)
+                    if (now >= nextReload)
                     {
-                        continue;
+                        nextReload = now + reloadInterval;
+                        await services.GetRequiredService<RevocationSync>().ReadAsync(full: false, stopping).ConfigureAwait(false);
+                        services.GetRequiredService<SentinelMetrics>().ClusterReload("interval");
                     }
 
-                    await services.InitializeSentinelAsync(stopping).ConfigureAwait(false);
-                    services.GetRequiredService<RevocationList>().Prune();
-                    var scope = services.CreateAsyncScope();
-                    await using (scope.ConfigureAwait(false))
+                    if (now >= nextUsage)
                     {
-                        await scope.ServiceProvider.GetRequiredService<ISessionStore>()
-                            .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
-                        await scope.ServiceProvider.GetRequiredService<AuditService>().PruneAsync(stopping).ConfigureAwait(false);
-                        await scope.ServiceProvider.GetRequiredService<Sentinel.Email.IOneTimeTokenStore>()
-                            .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
+                        nextUsage = now + UsagePeriod;
+                        await FlushApiKeyUsageAsync(all: false, stopping).ConfigureAwait(false);
+                    }
+
+                    if (now >= nextMaintenance)
+                    {
+                        nextMaintenance = now + MaintenancePeriod;
+                        await MaintainAsync(stopping).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -103,6 +114,21 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task MaintainAsync(CancellationToken stopping)
+    {
+        await services.GetRequiredService<SigningKeyRing>().RefreshNowAsync(stopping).ConfigureAwait(false);
+        services.GetRequiredService<RevocationList>().Prune();
+        var scope = services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            await scope.ServiceProvider.GetRequiredService<ISessionStore>()
+                .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
+            await scope.ServiceProvider.GetRequiredService<AuditService>().PruneAsync(stopping).ConfigureAwait(false);
+            await scope.ServiceProvider.GetRequiredService<Sentinel.Email.IOneTimeTokenStore>()
+                .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
         }
     }
 
@@ -124,6 +150,6 @@ internal sealed partial class SentinelHostedService(IServiceProvider services, T
         }
     }
 
-    [LoggerMessage(2001, LogLevel.Warning, "Sentinel's periodic maintenance (key rotation, revocation reload, pruning) failed; it will retry.")]
+    [LoggerMessage(2001, LogLevel.Warning, "Sentinel's periodic work (revocation reads, key rotation, pruning) failed; it will retry.")]
     private static partial void MaintenanceFailed(ILogger logger, Exception exception);
 }

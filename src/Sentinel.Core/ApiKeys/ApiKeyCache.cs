@@ -7,8 +7,9 @@ namespace Sentinel.ApiKeys;
 /// <summary>
 /// The in-process half of API key verification: verified keys by hash (so a busy key costs a dictionary lookup,
 /// not a database round trip), per-key token buckets, and usage counts waiting to be written in a batch.
-/// Revoking or rotating a key in this process evicts it at once (SECURITY K4); a change made by another instance
-/// is read from the store when the entry is older than <see cref="ApiKeyOptions.CacheRefreshInterval"/>.
+/// Revoking or rotating a key evicts it at once here (SECURITY K4) and, through the cluster channel, on the other
+/// instances; without a channel, another instance reads the change from the store when its entry is older than
+/// <see cref="ApiKeyOptions.CacheRefreshInterval"/>.
 /// </summary>
 public sealed class ApiKeyCache : IDisposable
 {
@@ -21,11 +22,13 @@ public sealed class ApiKeyCache : IDisposable
     private readonly PartitionedRateLimiter<(Guid Id, int Permits)> _limiter;
     private readonly ApiKeyOptions _options;
     private readonly TimeProvider _time;
+    private readonly Cluster.IClusterChannel _cluster;
 
-    /// <summary>Creates the cache.</summary>
-    public ApiKeyCache(IOptions<SentinelOptions> options, TimeProvider time)
+    /// <summary>Creates the cache; <paramref name="cluster"/> tells the other instances of keys revoked or rotated here.</summary>
+    public ApiKeyCache(IOptions<SentinelOptions> options, TimeProvider time, Cluster.IClusterChannel? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _cluster = cluster ?? new Cluster.SingleInstanceChannel();
         _options = options.Value.ApiKeys;
         _time = time;
         _byHashSpan = _byHash.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -81,8 +84,18 @@ public sealed class ApiKeyCache : IDisposable
 
     private sealed record Entry(VerifiedApiKey Key, long LoadedTicks);
 
-    /// <summary>Forgets a key, so that the next presentation goes to the store.</summary>
-    public void Evict(string hash) => _byHash.TryRemove(hash, out _);
+    /// <summary>
+    /// Forgets a key that was revoked or rotated, here and on every instance, so that its next presentation is read
+    /// from the store.
+    /// </summary>
+    public void Evict(Guid keyId, string hash)
+    {
+        Forget(hash);
+        _cluster.Publish(new Cluster.ClusterChange(Cluster.ClusterChangeKind.ApiKeyChanged, keyId, _time.GetUtcNow(), hash));
+    }
+
+    // A change received from another instance: forgotten here, not published again.
+    internal void Forget(string hash) => _byHash.TryRemove(hash, out _);
 
     /// <summary>Takes one request from the key's bucket; the wait until the next one when empty.</summary>
     internal TimeSpan? TryAcquire(VerifiedApiKey key)

@@ -101,7 +101,7 @@ public sealed class ApiKeyService
         }
 
         await _store.RevokeAsync(keyId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        _cache.Evict(key.Hash);
+        _cache.Evict(key.Id, key.Hash);
         await _audit.RecordAsync(AuditEventTypes.ApiKeyRevoked, AuditOutcome.Success, userId, client, cancellationToken, apiKeyId: keyId).ConfigureAwait(false);
         return SentinelResult.Success();
     }
@@ -122,7 +122,7 @@ public sealed class ApiKeyService
             }
 
             await _store.RevokeAsync(key.Id, now, cancellationToken).ConfigureAwait(false);
-            _cache.Evict(key.Hash);
+            _cache.Evict(key.Id, key.Hash);
             await _audit.RecordAsync(AuditEventTypes.ApiKeyRevoked, AuditOutcome.Success, userId, null, cancellationToken, reason, apiKeyId: key.Id).ConfigureAwait(false);
             revoked++;
         }
@@ -153,7 +153,7 @@ public sealed class ApiKeyService
             await _store.ExpireAsync(old.Id, now + _options.RotationGracePeriod, cancellationToken).ConfigureAwait(false);
         }
 
-        _cache.Evict(old.Hash);
+        _cache.Evict(old.Id, old.Hash);
         await _audit.RecordAsync(AuditEventTypes.ApiKeyRotated, AuditOutcome.Success, userId, client, cancellationToken, apiKeyId: old.Id,
             details: new Dictionary<string, string> { ["newKeyId"] = created.Record.Id.ToString() }).ConfigureAwait(false);
         return SentinelResult.Success(created);

@@ -47,6 +47,9 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<ISecretProtector, EphemeralSecretProtector>();
         services.TryAddSingleton<SigningKeyRing>();
         services.TryAddSingleton<RevocationList>();
+        services.TryAddSingleton<Sentinel.Cluster.IClusterChannel, Sentinel.Cluster.SingleInstanceChannel>();
+        services.TryAddSingleton<Sentinel.Cluster.RevocationSync>();
+        services.TryAddSingleton<Sentinel.Cluster.ClusterChangeApplier>();
         services.TryAddSingleton<AccessTokenService>();
         services.TryAddScoped<SessionService>();
         services.TryAddSingleton<MfaTokenService>();

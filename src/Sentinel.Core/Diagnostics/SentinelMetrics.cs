@@ -27,6 +27,8 @@ public sealed class SentinelMetrics : IDisposable
     private readonly Counter<long> _auditWriteFailures;
     private readonly Counter<long> _auditQueueFull;
     private readonly Counter<long> _rateLimitRejections;
+    private readonly Histogram<double> _clusterLag;
+    private readonly Counter<long> _clusterReloads;
     private Func<long>? _auditQueueDepth;
 
     private static readonly FrozenSet<string> KnownTypes = AuditEventTypes.All.ToFrozenSet(StringComparer.Ordinal);
@@ -47,6 +49,11 @@ public sealed class SentinelMetrics : IDisposable
         _auditDropped = _meter.CreateCounter<long>("sentinel.audit.dropped", "{event}", "Audit events given up, by reason (queue_full, store_unavailable). Each is also logged.");
         _auditWriteFailures = _meter.CreateCounter<long>("sentinel.audit.write_failures", "{failure}", "Failed attempts to write an audit batch (it is retried).");
         _auditQueueFull = _meter.CreateCounter<long>("sentinel.audit.queue_full", "{wait}", "Times a caller had to wait for room in the audit queue.");
+        _clusterLag = _meter.CreateHistogram<double>("sentinel.cluster.propagation_lag", "s",
+            "From another instance sending a change (a revocation, a key change) to this one applying it, by kind.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _clusterReloads = _meter.CreateCounter<long>("sentinel.cluster.reloads", "{read}",
+            "Reads of revocations from the store, by trigger (start, interval, reconnect, disconnected).");
         _rateLimitRejections = _meter.CreateCounter<long>("sentinel.rate_limit.rejections", "{request}", "Requests refused by a per-address limit, by policy (signin, refresh, registration, apikeycreation, accountrecovery, global).");
         _meter.CreateObservableUpDownCounter("sentinel.audit.queue_depth", () => _auditQueueDepth?.Invoke() ?? 0, "{event}", "Audit events accepted and not yet stored.");
     }
@@ -123,6 +130,18 @@ public sealed class SentinelMetrics : IDisposable
 
     /// <summary>Counts a request refused by a rate limit; <paramref name="policy"/> is from Sentinel's closed set of policy names.</summary>
     public void RateLimitRejected(string policy) => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("policy", policy));
+
+    internal void ClusterChangeApplied(Cluster.ClusterChangeKind kind, TimeSpan lag) =>
+        _clusterLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("kind", kind switch
+        {
+            Cluster.ClusterChangeKind.SessionRevoked => "session_revoked",
+            Cluster.ClusterChangeKind.UserTokensRevoked => "user_tokens_revoked",
+            Cluster.ClusterChangeKind.ApiKeyChanged => "apikey_changed",
+            _ => "signing_keys_changed",
+        }));
+
+    /// <summary>Counts a read of revocations from the store; <paramref name="trigger"/> is one of start, interval, reconnect, disconnected.</summary>
+    public void ClusterReload(string trigger) => _clusterReloads.Add(1, new KeyValuePair<string, object?>("trigger", trigger));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

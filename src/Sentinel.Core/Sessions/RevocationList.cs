@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Sentinel.Cluster;
 
 namespace Sentinel.Sessions;
 
 /// <summary>
 /// What makes revocation take effect on the next request (SECURITY T8): revoked session ids, kept until their
 /// last access token has expired, and per-user "valid after" times. Both are O(1) lookups in memory, loaded from
-/// the stores at start and updated by every change in this process.
+/// the stores at start, updated by every change in this process (which is published to the other instances through
+/// <see cref="IClusterChannel"/>) and by what they publish and the stores hold.
 /// </summary>
 public sealed class RevocationList
 {
@@ -14,12 +16,14 @@ public sealed class RevocationList
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _usersValidAfter = new();
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
+    private readonly IClusterChannel _cluster;
     private long _nextPruneTicks;
 
-    /// <summary>Creates an empty list.</summary>
-    public RevocationList(IOptions<SentinelOptions> options, TimeProvider time)
+    /// <summary>Creates an empty list; <paramref name="cluster"/> tells the other instances of changes made here.</summary>
+    public RevocationList(IOptions<SentinelOptions> options, TimeProvider time, IClusterChannel? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _cluster = cluster ?? new SingleInstanceChannel();
         // An access token lives at most its lifetime plus the skew; after that its session id need not be kept.
         _retention = options.Value.Tokens.AccessTokenLifetime + options.Value.Tokens.ClockSkew;
         _time = time;
@@ -30,15 +34,31 @@ public sealed class RevocationList
         _sessions.ContainsKey(sessionId)
         || (_usersValidAfter.TryGetValue(userId, out var validAfter) && issuedAt < validAfter);
 
-    /// <summary>Refuses every token of a session from now on.</summary>
+    /// <summary>Refuses every token of a session from now on, here and (through the cluster channel) on every instance.</summary>
     public void RevokeSession(Guid sessionId, DateTimeOffset revokedAt)
+    {
+        HoldSession(sessionId, revokedAt);
+        _cluster.Publish(new ClusterChange(ClusterChangeKind.SessionRevoked, sessionId, revokedAt));
+    }
+
+    /// <summary>
+    /// Refuses every token of a user issued before <paramref name="validAfter"/> (disable, security reset), here and
+    /// on every instance.
+    /// </summary>
+    public void RevokeUserTokensBefore(Guid userId, DateTimeOffset validAfter)
+    {
+        HoldUserValidAfter(userId, validAfter);
+        _cluster.Publish(new ClusterChange(ClusterChangeKind.UserTokensRevoked, userId, validAfter));
+    }
+
+    // A revocation read from the store or received from another instance: held here, not published again.
+    internal void HoldSession(Guid sessionId, DateTimeOffset revokedAt)
     {
         _sessions[sessionId] = revokedAt;
         PruneIfDue();
     }
 
-    /// <summary>Refuses every token of a user issued before <paramref name="validAfter"/> (disable, security reset).</summary>
-    public void RevokeUserTokensBefore(Guid userId, DateTimeOffset validAfter)
+    internal void HoldUserValidAfter(Guid userId, DateTimeOffset validAfter)
     {
         _usersValidAfter.AddOrUpdate(userId, validAfter, (_, existing) => existing > validAfter ? existing : validAfter);
         PruneIfDue();

@@ -26,6 +26,7 @@ public sealed class SigningKeyRing : IDisposable
     private readonly TokenOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Cluster.IClusterChannel _cluster;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
@@ -35,9 +36,11 @@ public sealed class SigningKeyRing : IDisposable
         ISecretProtector protector,
         IOptions<SentinelOptions> options,
         TimeProvider time,
-        ILogger<SigningKeyRing>? logger = null)
+        ILogger<SigningKeyRing>? logger = null,
+        Cluster.IClusterChannel? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _cluster = cluster ?? new Cluster.SingleInstanceChannel();
         _scopes = scopes;
         _protector = protector;
         _options = options.Value.Tokens;
@@ -198,6 +201,8 @@ public sealed class SigningKeyRing : IDisposable
         await store.AddAsync(record, cancellationToken).ConfigureAwait(false);
         Log.SigningKeyCreated(_logger, kid, record.Algorithm, activatesAt);
         await audit.RecordAsync(AuditEventTypes.SigningKeyRotated, AuditOutcome.Success, null, null, cancellationToken, reason).ConfigureAwait(false);
+        // The other instances reload their rings now (they would also on a token with an unknown key id).
+        _cluster.Publish(new Cluster.ClusterChange(Cluster.ClusterChangeKind.SigningKeysChanged, Guid.Empty, now));
         return TryLoad(record) ?? throw new InvalidOperationException("A freshly generated signing key could not be loaded.");
     }
 

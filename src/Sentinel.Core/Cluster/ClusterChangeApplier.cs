@@ -1,0 +1,59 @@
+using Sentinel.ApiKeys;
+using Sentinel.Diagnostics;
+using Sentinel.Sessions;
+using Sentinel.Tokens;
+
+namespace Sentinel.Cluster;
+
+/// <summary>
+/// Applies a change received from another instance to what this one holds in memory. Applying never publishes
+/// again, so a message does not echo between instances.
+/// </summary>
+public sealed class ClusterChangeApplier
+{
+    private readonly RevocationList _revocations;
+    private readonly ApiKeyCache _keys;
+    private readonly SigningKeyRing _signingKeys;
+    private readonly SentinelMetrics _metrics;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the applier; normally resolved from DI.</summary>
+    public ClusterChangeApplier(RevocationList revocations, ApiKeyCache keys, SigningKeyRing signingKeys, SentinelMetrics metrics, TimeProvider time)
+    {
+        _revocations = revocations;
+        _keys = keys;
+        _signingKeys = signingKeys;
+        _metrics = metrics;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/>; <paramref name="sentAt"/> (when the other instance sent it, by its clock)
+    /// feeds the propagation-lag metric. Kinds this version does not know are ignored.
+    /// </summary>
+    public async ValueTask ApplyAsync(ClusterChange change, DateTimeOffset? sentAt = null, CancellationToken cancellationToken = default)
+    {
+        switch (change.Kind)
+        {
+            case ClusterChangeKind.SessionRevoked:
+                _revocations.HoldSession(change.Id, change.At);
+                break;
+            case ClusterChangeKind.UserTokensRevoked:
+                _revocations.HoldUserValidAfter(change.Id, change.At);
+                break;
+            case ClusterChangeKind.ApiKeyChanged when change.KeyHash is { Length: > 0 } hash:
+                _keys.Forget(hash);
+                break;
+            case ClusterChangeKind.SigningKeysChanged:
+                await _signingKeys.RefreshNowAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                return;
+        }
+
+        if (sentAt is { } sent)
+        {
+            _metrics.ClusterChangeApplied(change.Kind, _time.GetUtcNow() - sent);
+        }
+    }
+}

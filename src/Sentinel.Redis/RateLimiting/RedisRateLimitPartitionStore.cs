@@ -1,0 +1,108 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using Sentinel.AspNetCore.RateLimiting;
+using Sentinel.RateLimiting;
+using Sentinel.Redis.Cluster;
+using StackExchange.Redis;
+
+namespace Sentinel.Redis.RateLimiting;
+
+/// <summary>Sentinel's per-address limits counted in Redis, so that they hold across every instance.</summary>
+internal sealed class RedisRateLimitPartitionStore(SentinelRedisConnection redis, IOptions<SentinelRedisOptions> options, TimeProvider time) : IRateLimitPartitionStore
+{
+    public RateLimiter Create(string policy, string partitionKey, RateLimitRule rule) =>
+        new RedisFixedWindowLimiter(redis, (RedisKey)$"{options.Value.Prefix}:rl:{policy}:{partitionKey}", rule, time);
+}
+
+/// <summary>
+/// A fixed window counted in Redis: one atomic script per request (increment, and on the window's first request set
+/// its expiry), so every instance draws on the same count. While Redis is unreachable it counts in this process, so
+/// limits still hold per instance and no request waits for Redis.
+/// </summary>
+internal sealed class RedisFixedWindowLimiter : RateLimiter
+{
+    private const string Script = """
+        local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+        if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        local ttl = redis.call('PTTL', KEYS[1])
+        if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end
+        return {n, ttl}
+        """;
+
+    private readonly SentinelRedisConnection _redis;
+    private readonly RedisKey _key;
+    private readonly RateLimitRule _rule;
+    private readonly TimeProvider _time;
+    private readonly FixedWindowRateLimiter _local;
+    private long _lastUsed;
+
+    public RedisFixedWindowLimiter(SentinelRedisConnection redis, RedisKey key, RateLimitRule rule, TimeProvider time)
+    {
+        _redis = redis;
+        _key = key;
+        _rule = rule;
+        _time = time;
+        _lastUsed = time.GetTimestamp();
+        _local = new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions { PermitLimit = rule.PermitLimit, Window = rule.Window, QueueLimit = 0 });
+    }
+
+    // Idle since the last request: ASP.NET Core drops idle partitions (the count stays in Redis until its window ends).
+    public override TimeSpan? IdleDuration => _time.GetElapsedTime(Interlocked.Read(ref _lastUsed));
+
+    public override RateLimiterStatistics? GetStatistics() => _local.GetStatistics();
+
+    // Redis cannot be asked synchronously: an unacquired lease sends the middleware to AcquireAsync. While Redis is
+    // down the local window answers at once.
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
+        _redis.IsConnected ? SentinelLease.Undecided : _local.AttemptAcquire(permitCount);
+
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _lastUsed, _time.GetTimestamp());
+        if (permitCount > 0 && _redis.Current is { IsConnected: true } multiplexer)
+        {
+            try
+            {
+                var windowMs = (long)Math.Ceiling(_rule.Window.TotalMilliseconds);
+                var result = (RedisResult[])(await multiplexer.GetDatabase().ScriptEvaluateAsync(Script, [_key], [windowMs, permitCount]).ConfigureAwait(false))!;
+                var count = (long)result[0];
+                var ttl = (long)result[1];
+                return count <= _rule.PermitLimit ? SentinelLease.Granted : SentinelLease.Rejected(TimeSpan.FromMilliseconds(ttl > 0 ? ttl : windowMs));
+            }
+            catch (RedisException)
+            {
+                // Redis went away mid-request: count here instead.
+            }
+        }
+
+        return await _local.AcquireAsync(permitCount, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _local.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private sealed class SentinelLease(bool acquired, TimeSpan? retryAfter) : RateLimitLease
+    {
+        public static readonly SentinelLease Granted = new(true, null);
+        public static readonly SentinelLease Undecided = new(false, null);
+
+        public static SentinelLease Rejected(TimeSpan retryAfter) => new(false, retryAfter);
+
+        public override bool IsAcquired => acquired;
+
+        public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = retryAfter is { } wait && metadataName == MetadataName.RetryAfter.Name ? wait : null;
+            return metadata is not null;
+        }
+    }
+}

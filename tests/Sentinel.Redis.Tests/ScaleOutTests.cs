@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FluentAssertions;
+
+namespace Sentinel.Redis.Tests;
+
+/// <summary>
+/// The promises of one instance, kept by three: what API.md and SECURITY.md say, checked over HTTP against separate
+/// processes that share PostgreSQL and Redis.
+/// </summary>
+[Collection(nameof(SampleClusterGroup))]
+public sealed class ScaleOutTests(SampleCluster cluster)
+{
+    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
+    private static int _nextAddress = 10;
+
+    [Fact]
+    public async Task T8_SignOutOnA_IsRefusedOnBAndC_WithinOneSecond()
+    {
+        cluster.Require();
+        var (a, b, c) = (cluster.A.Client(), cluster.B.Client(), cluster.C.Client());
+        var (email, password) = await RegisterAsync(a);
+        var times = new List<TimeSpan>();
+        for (var round = 0; round < 10; round++)
+        {
+            var tokens = await LoginAsync(a, email, password);
+            // B and C have validated (and cached) the token before it is revoked on A.
+            (await GetProfileAsync(b, tokens.AccessToken)).Should().Be(HttpStatusCode.OK);
+            (await GetProfileAsync(c, tokens.AccessToken)).Should().Be(HttpStatusCode.OK);
+
+            (await SendAsync(a, HttpMethod.Post, "/auth/logout", tokens.AccessToken, new { })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+            times.Add(await TimeUntilRefusedAsync(b, tokens.AccessToken, TimeSpan.FromSeconds(10)));
+            (await GetProfileAsync(c, tokens.AccessToken)).Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        times.Sort();
+        Report($"sign-out on A refused on B after: median {Ms(times[times.Count / 2])}, max {Ms(times[^1])} (10 rounds)");
+        times[^1].Should().BeLessThan(Propagation);
+    }
+
+    [Fact]
+    public async Task T8_SignOutEverywhereOnB_IsRefusedOnA_WithinOneSecond()
+    {
+        cluster.Require();
+        var (a, b) = (cluster.A.Client(), cluster.B.Client());
+        var (email, password) = await RegisterAsync(a);
+        var first = await LoginAsync(a, email, password);
+        var second = await LoginAsync(b, email, password);
+        (await GetProfileAsync(a, first.AccessToken)).Should().Be(HttpStatusCode.OK);
+
+        (await SendAsync(b, HttpMethod.Post, "/auth/logout/all", second.AccessToken, null)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        (await TimeUntilRefusedAsync(a, first.AccessToken, TimeSpan.FromSeconds(10))).Should().BeLessThan(Propagation);
+    }
+
+    [Fact]
+    public async Task K4_AKeyRevokedOnB_FailsOnC_WithinOneSecond()
+    {
+        cluster.Require();
+        var (a, b, c) = (cluster.A.Client(), cluster.B.Client(), cluster.C.Client());
+        var (email, password) = await RegisterAsync(a);
+        var tokens = await LoginAsync(a, email, password);
+        using var created = await SendAsync(a, HttpMethod.Post, "/auth/api-keys", tokens.AccessToken, new { name = "reports", scopes = new[] { "reports:read" } });
+        created.StatusCode.Should().Be(HttpStatusCode.Created);
+        var key = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var (id, secret) = (key.GetProperty("id").GetString(), key.GetProperty("key").GetString()!);
+        (await GetReportsAsync(c, secret)).Should().Be(HttpStatusCode.OK); // verified and cached on C
+
+        (await SendAsync(b, HttpMethod.Delete, $"/auth/api-keys/{id}", tokens.AccessToken, null)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var waited = Stopwatch.StartNew();
+        while (await GetReportsAsync(c, secret) == HttpStatusCode.OK && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(5);
+        }
+
+        Report($"key revoked on B refused on C after {Ms(waited.Elapsed)}");
+        waited.Elapsed.Should().BeLessThan(Propagation);
+        (await GetReportsAsync(c, secret)).Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task P4_FailuresOnAAndB_LockTheAccountEverywhere()
+    {
+        cluster.Require();
+        var address = NextAddress();
+        var (a, b, c) = (cluster.A.Client(address), cluster.B.Client(address), cluster.C.Client(address));
+        var (email, password) = await RegisterAsync(a);
+
+        // Five wrong passwords (the default limit), alternating between A and B: four are refused as wrong, and the
+        // fifth locks the account wherever it lands.
+        for (var i = 0; i < 5; i++)
+        {
+            using var failed = await PostAsync(i % 2 == 0 ? a : b, "/auth/login", new { email, password = "wrong " + password });
+            failed.StatusCode.Should().Be(i < 4 ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests);
+        }
+
+        // The right password on C is refused: the count was kept in the shared database, not per instance.
+        using var locked = await PostAsync(c, "/auth/login", new { email, password });
+        locked.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await Problem(locked)).GetProperty("code").GetString().Should().Be("locked_out");
+    }
+
+    [Fact]
+    public async Task T7_RefreshTokenReusedOnC_AfterUseOnB_RevokesTheSessionEverywhere()
+    {
+        cluster.Require();
+        var (a, b, c) = (cluster.A.Client(), cluster.B.Client(), cluster.C.Client());
+        var (email, password) = await RegisterAsync(a);
+        var first = await LoginAsync(a, email, password);
+
+        using var refreshed = await PostAsync(b, "/auth/refresh", new { refreshToken = first.RefreshToken });
+        refreshed.StatusCode.Should().Be(HttpStatusCode.OK);
+        var second = (await refreshed.Content.ReadFromJsonAsync<TokenResponse>())!;
+        (await GetProfileAsync(a, second.AccessToken)).Should().Be(HttpStatusCode.OK);
+
+        using var reused = await PostAsync(c, "/auth/refresh", new { refreshToken = first.RefreshToken });
+        reused.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await Problem(reused)).GetProperty("code").GetString().Should().Be("invalid_refresh_token");
+
+        // Reuse revoked the whole session: its newest tokens stop working on every instance.
+        (await TimeUntilRefusedAsync(a, second.AccessToken, TimeSpan.FromSeconds(10))).Should().BeLessThan(Propagation);
+        using var again = await PostAsync(a, "/auth/refresh", new { refreshToken = second.RefreshToken });
+        again.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task SignInRateLimit_CountsAcrossInstances()
+    {
+        cluster.Require();
+        var address = NextAddress();
+        var clients = cluster.Instances.Select(i => i.Client(address)).ToList();
+        var statuses = new List<HttpStatusCode>();
+        // 30 sign-ins from one address, spread over the three instances: the limit is 20 a minute per address in all.
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await PostAsync(clients[i % 3], "/auth/login", new { email = $"nobody{i}@example.com", password = "not the password" });
+            statuses.Add(response.StatusCode);
+        }
+
+        var accepted = statuses.Count(s => s != HttpStatusCode.TooManyRequests);
+        Report($"sign-ins answered before 429, from one address over 3 instances: {accepted} of 30 (limit 20)");
+        accepted.Should().Be(20, "the per-address count is shared in Redis, not kept per instance (3 × 20)");
+        statuses.Skip(20).Should().AllSatisfy(s => s.Should().Be(HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task RedisDown_InstancesKeepServing_ReadRevocationsFromTheStore_AndRecover()
+    {
+        cluster.Require();
+        var (a, b) = (cluster.A.Client(), cluster.B.Client());
+        var (email, password) = await RegisterAsync(a);
+        await cluster.Redis.KillAsync();
+        try
+        {
+            await cluster.WaitForHealthAsync("Degraded", TimeSpan.FromSeconds(15));
+
+            // Sign-in, validation and sign-out still work on every instance.
+            var tokens = await LoginAsync(a, email, password);
+            (await GetProfileAsync(b, tokens.AccessToken)).Should().Be(HttpStatusCode.OK);
+            (await SendAsync(a, HttpMethod.Post, "/auth/logout", tokens.AccessToken, new { })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+            // Without Redis, B reads the revocation from the database: within the configured interval (plus the request).
+            var refused = await TimeUntilRefusedAsync(b, tokens.AccessToken, TimeSpan.FromSeconds(15));
+            Report($"with Redis down, sign-out on A refused on B after {Ms(refused)} (bound {Ms(SampleCluster.DisconnectedReloadInterval)})");
+            refused.Should().BeLessThan(SampleCluster.DisconnectedReloadInterval + TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            await cluster.Redis.StartAsync();
+        }
+
+        // Redis back: every instance reconnects by itself, and revocations travel through it again.
+        await cluster.WaitForHealthAsync("Healthy", TimeSpan.FromSeconds(30));
+        var after = await LoginAsync(a, email, password);
+        (await GetProfileAsync(b, after.AccessToken)).Should().Be(HttpStatusCode.OK);
+        (await SendAsync(a, HttpMethod.Post, "/auth/logout", after.AccessToken, new { })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await TimeUntilRefusedAsync(b, after.AccessToken, TimeSpan.FromSeconds(10))).Should().BeLessThan(Propagation);
+    }
+
+    private static string NextAddress() => $"127.0.{Interlocked.Increment(ref _nextAddress)}.{Random.Shared.Next(2, 250)}";
+
+    private static async Task<(string Email, string Password)> RegisterAsync(HttpClient client)
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        var password = "cluster " + Guid.NewGuid().ToString("N");
+        using var response = await PostAsync(client, "/auth/register", new { email, password });
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+        return (email, password);
+    }
+
+    private static async Task<TokenResponse> LoginAsync(HttpClient client, string email, string password)
+    {
+        using var response = await PostAsync(client, "/auth/login", new { email, password });
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        return (await response.Content.ReadFromJsonAsync<TokenResponse>())!;
+    }
+
+    private static async Task<HttpStatusCode> GetProfileAsync(HttpClient client, string accessToken)
+    {
+        using var response = await SendAsync(client, HttpMethod.Get, "/api/profile", accessToken, null);
+        return response.StatusCode;
+    }
+
+    private static async Task<HttpStatusCode> GetReportsAsync(HttpClient client, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/reports");
+        request.Headers.Add("X-Api-Key", key);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static async Task<TimeSpan> TimeUntilRefusedAsync(HttpClient client, string accessToken, TimeSpan limit)
+    {
+        var waited = Stopwatch.StartNew();
+        while (await GetProfileAsync(client, accessToken) == HttpStatusCode.OK && waited.Elapsed < limit)
+        {
+            await Task.Delay(5);
+        }
+
+        var elapsed = waited.Elapsed;
+        (await GetProfileAsync(client, accessToken)).Should().Be(HttpStatusCode.Unauthorized);
+        return elapsed;
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string path, object body) => client.PostAsJsonAsync(path, body);
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string accessToken, object? body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return await client.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> Problem(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<JsonElement>();
+
+    private static string Ms(TimeSpan time) => time.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+
+    // The figures go to the test log and, under CI, to artifacts/cluster-propagation.txt.
+    private static void Report(string line)
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        if (Environment.GetEnvironmentVariable("SENTINEL_ARTIFACTS") is { Length: > 0 } artifacts)
+        {
+            Directory.CreateDirectory(artifacts);
+            File.AppendAllText(Path.Combine(artifacts, "cluster-propagation.txt"), line + Environment.NewLine);
+        }
+    }
+
+    private sealed record TokenResponse(string AccessToken, string RefreshToken);
+}
