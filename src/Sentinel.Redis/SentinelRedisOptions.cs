@@ -19,8 +19,8 @@ public sealed class SentinelRedisOptions
     public TimeSpan DisconnectedReloadInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Whether the per-address rate limits count in Redis, across every instance (default <c>true</c>). While Redis is
-    /// unreachable each instance counts on its own.
+    /// Whether the per-address and per-key rate limits count in Redis, across every instance (default <c>true</c>).
+    /// While Redis is unreachable each instance counts on its own.
     /// </summary>
     public bool ShareRateLimits { get; set; } = true;
 }

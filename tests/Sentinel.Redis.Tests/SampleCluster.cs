@@ -7,22 +7,29 @@ namespace Sentinel.Redis.Tests;
 
 /// <summary>
 /// Three instances of the sample app (A, B, C), each its own process on its own loopback port, sharing one new
-/// PostgreSQL database, one Redis server (started here, on its own port, so that a test can kill and restart it) and
-/// one Data Protection key folder: what a deployment behind a load balancer looks like. Needs SENTINEL_TEST_POSTGRES
-/// and Debian's redis-server; `bash .ci/run` provides both. Without them the tests are skipped, except under CI.
+/// PostgreSQL server, one Redis server (both started here, on their own ports, so that a test can stop and restart
+/// them) and one Data Protection key folder: what a deployment behind a load balancer looks like. Needs Debian's
+/// postgresql and redis-server packages; `bash .ci/run` installs both. Without them the tests are skipped, except
+/// under CI.
 /// </summary>
 public sealed class SampleCluster : IAsyncLifetime
 {
     /// <summary>How often an instance reads revocations from the store while Redis is down, in these tests.</summary>
     public static readonly TimeSpan DisconnectedReloadInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>Each API key's budget per minute, in these tests.</summary>
+    public const int ApiKeyPermits = 30;
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "sentinel-cluster-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly List<SampleInstance> _instances = [];
     private string? _missing;
-    private string _database = "";
-    private string _postgres = "";
-
     public RedisServer Redis { get; private set; } = null!;
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public const string AdminEmail = "admin@example.com";
+
+    public const string AdminPassword = "purple horse battery staple";
 
     public SampleInstance A => _instances[0];
 
@@ -34,25 +41,24 @@ public sealed class SampleCluster : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var server = Environment.GetEnvironmentVariable("SENTINEL_TEST_POSTGRES");
+        var postgresBin = PostgresServer.Find();
         var redisServer = RedisServer.Find();
-        if (string.IsNullOrEmpty(server) || redisServer is null)
+        if (postgresBin is null || redisServer is null)
         {
-            _missing = "Needs SENTINEL_TEST_POSTGRES and redis-server (Debian package redis-server); `bash .ci/run` provides both.";
+            _missing = "Needs PostgreSQL's and Redis's servers (Debian packages postgresql and redis-server); `bash .ci/run` installs both.";
             return;
         }
 
         Directory.CreateDirectory(_root);
         Redis = await RedisServer.StartAsync(redisServer, Path.Combine(_root, "redis"));
-        _database = "sentinel_cluster_" + Guid.NewGuid().ToString("N")[..12];
-        _postgres = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = _database }.ConnectionString;
+        Postgres = await PostgresServer.StartAsync(postgresBin, Path.Combine(_root, "postgres"));
 
         var prefix = "sentinel-test-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var name in new[] { "A", "B", "C" })
         {
             _instances.Add(new SampleInstance(name, new Dictionary<string, string>
             {
-                ["ConnectionStrings__Sentinel"] = _postgres,
+                ["ConnectionStrings__Sentinel"] = Postgres.ConnectionString("sentinel"),
                 ["Sentinel__Sample__Database"] = "PostgreSQL",
                 ["Sentinel__Sample__KeysFolder"] = Path.Combine(_root, "keys"),
                 ["Sentinel__Sample__MailFolder"] = Path.Combine(_root, "mail-" + name),
@@ -62,6 +68,11 @@ public sealed class SampleCluster : IAsyncLifetime
                 // Cheap hashing: these tests are about instances agreeing, not about Argon2's cost.
                 ["Sentinel__Passwords__Argon2MemoryKiB"] = "1024",
                 ["Sentinel__Passwords__Argon2Iterations"] = "1",
+                ["Sentinel__Sample__AdminEmail"] = AdminEmail,
+                ["Sentinel__Sample__AdminPassword"] = AdminPassword,
+                // A store outage in these tests lasts seconds: retry audit writes every second at most.
+                ["Sentinel__Audit__MaxRetryDelay"] = "00:00:01",
+                ["Sentinel__ApiKeys__RateLimitPermits"] = ApiKeyPermits.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }));
         }
 
@@ -116,13 +127,9 @@ public sealed class SampleCluster : IAsyncLifetime
             await Redis.DisposeAsync();
         }
 
-        if (_database.Length > 0)
+        if (Postgres is not null)
         {
-            Npgsql.NpgsqlConnection.ClearAllPools();
-            await using var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(_postgres) { Database = "postgres", Pooling = false }.ConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            await Postgres.DisposeAsync();
         }
 
         try

@@ -149,6 +149,28 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     }
 
     [Fact]
+    public async Task ApiKeyRateLimit_CountsAcrossInstances()
+    {
+        cluster.Require();
+        var (email, password) = await RegisterAsync(cluster.A.Client());
+        var tokens = await LoginAsync(cluster.A.Client(), email, password);
+        using var created = await SendAsync(cluster.A.Client(), HttpMethod.Post, "/auth/api-keys", tokens.AccessToken, new { name = "busy", scopes = new[] { "reports:read" } });
+        var secret = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var clients = cluster.Instances.Select(i => i.Client()).ToList();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < SampleCluster.ApiKeyPermits + 15; i++)
+        {
+            statuses.Add(await GetReportsAsync(clients[i % 3], secret));
+        }
+
+        var accepted = statuses.Count(s => s == HttpStatusCode.OK);
+        Report($"requests with one key answered before 429, over 3 instances: {accepted} of {statuses.Count} (limit {SampleCluster.ApiKeyPermits})");
+        accepted.Should().Be(SampleCluster.ApiKeyPermits, "the key's budget is counted in Redis, not per instance");
+        statuses.Skip(SampleCluster.ApiKeyPermits).Should().AllSatisfy(s => s.Should().Be(HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task RedisDown_InstancesKeepServing_ReadRevocationsFromTheStore_AndRecover()
     {
         cluster.Require();
@@ -180,6 +202,90 @@ public sealed class ScaleOutTests(SampleCluster cluster)
         (await GetProfileAsync(b, after.AccessToken)).Should().Be(HttpStatusCode.OK);
         (await SendAsync(a, HttpMethod.Post, "/auth/logout", after.AccessToken, new { })).StatusCode.Should().Be(HttpStatusCode.NoContent);
         (await TimeUntilRefusedAsync(b, after.AccessToken, TimeSpan.FromSeconds(10))).Should().BeLessThan(Propagation);
+    }
+
+    [Fact]
+    public async Task I2_A4_PostgresRestart_Answers503_LosesNoAuditEvent_AndRecoversWithoutARestart()
+    {
+        cluster.Require();
+        var address = NextAddress();
+        var (a, b) = (cluster.A.Client(address), cluster.B.Client(address));
+        var admin = await LoginAsync(cluster.A.Client(), SampleCluster.AdminEmail, SampleCluster.AdminPassword);
+        var (email, password) = await RegisterAsync(cluster.A.Client());
+        var user = await LoginAsync(cluster.A.Client(), email, password);
+        (await GetProfileAsync(b, user.AccessToken)).Should().Be(HttpStatusCode.OK);
+
+        await cluster.Postgres.StopAsync();
+        int limited;
+        try
+        {
+            // What needs the database answers 503 problem details; a token B has validated keeps working.
+            using var signIn = await PostAsync(a, "/auth/login", new { email, password });
+            signIn.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+            (await Problem(signIn)).GetProperty("code").GetString().Should().Be("service_unavailable");
+            (await GetProfileAsync(b, user.AccessToken)).Should().Be(HttpStatusCode.OK);
+
+            // Security events still happen during the outage (sign-ins refused by the rate limit, which Redis counts);
+            // they wait in the audit queue.
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 25; i++)
+            {
+                using var attempt = await PostAsync(i % 2 == 0 ? a : b, "/auth/login", new { email = $"outage{i}@example.com", password = "not the password" });
+                statuses.Add(attempt.StatusCode);
+            }
+
+            statuses.Should().OnlyContain(s => s == HttpStatusCode.ServiceUnavailable || s == HttpStatusCode.TooManyRequests);
+            limited = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
+            limited.Should().BeGreaterThan(0);
+        }
+        finally
+        {
+            await cluster.Postgres.StartAsync();
+        }
+
+        // Back without restarting any instance: sign-in works again on every one within seconds (each drops the
+        // connections the restart broke: Npgsql's keepalive probe, which AddPostgreSqlStores turns on).
+        var back = Stopwatch.StartNew();
+        var recovered = new List<string>();
+        foreach (var instance in cluster.Instances)
+        {
+            HttpStatusCode status;
+            do
+            {
+                using var again = await PostAsync(instance.Client(), "/auth/login", new { email, password });
+                status = again.StatusCode;
+            }
+            while (status != HttpStatusCode.OK && back.Elapsed < TimeSpan.FromSeconds(20) && await Delay());
+            status.Should().Be(HttpStatusCode.OK, $"instance {instance.Name} recovers without a restart");
+            recovered.Add($"{instance.Name} {Ms(back.Elapsed)}");
+        }
+
+        Report($"PostgreSQL restarted: sign-in answered 200 again on {string.Join(", ", recovered)} after the server was back");
+
+        var waited = Stopwatch.StartNew();
+        // A4: every rate-limit event of the outage reached the database once it was back.
+        var stored = 0;
+        while (waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            using var page = await SendAsync(cluster.A.Client(), HttpMethod.Get, "/auth/audit?type=rate_limit.exceeded&limit=500", admin.AccessToken, null);
+            page.StatusCode.Should().Be(HttpStatusCode.OK);
+            var items = (await page.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray();
+            stored = items.Count(e => e.GetProperty("ipAddress").GetString() == address);
+            if (stored >= limited)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        stored.Should().Be(limited);
+    }
+
+    private static async Task<bool> Delay()
+    {
+        await Task.Delay(200);
+        return true;
     }
 
     private static string NextAddress() => $"127.0.{Interlocked.Increment(ref _nextAddress)}.{Random.Shared.Next(2, 250)}";

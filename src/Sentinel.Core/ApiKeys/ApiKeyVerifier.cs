@@ -14,7 +14,8 @@ namespace Sentinel.ApiKeys;
 /// <param name="audit">Where rejections and rate-limit hits are recorded.</param>
 /// <param name="options">Sentinel's options (the key prefix).</param>
 /// <param name="time">The clock for expiry.</param>
-public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time)
+/// <param name="sharedLimits">Where the per-key budgets are counted across instances; null counts in this process.</param>
+public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, IApiKeyRateLimitStore? sharedLimits = null)
 {
     private readonly ApiKeyOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value.ApiKeys;
 
@@ -73,6 +74,12 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOpti
             return RejectAsync(ApiKeyVerificationOutcome.Expired, key, client, cancellationToken);
         }
 
+        var permits = key.RateLimitPermits ?? _options.RateLimitPermits;
+        if (sharedLimits is not null && permits > 0)
+        {
+            return DecideSharedAsync(key, permits, client, cancellationToken);
+        }
+
         if (cache.TryAcquire(key) is { } retryAfter)
         {
             return RateLimitedAsync(key, retryAfter, client, cancellationToken);
@@ -80,6 +87,18 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOpti
 
         cache.RecordUse(key);
         return new ValueTask<ApiKeyVerification>(new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null));
+    }
+
+    // Several instances: the budget is counted where they all see it (one round trip to it per request).
+    private async ValueTask<ApiKeyVerification> DecideSharedAsync(VerifiedApiKey key, int permits, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        if (await sharedLimits!.TryAcquireAsync(key.Id, permits, _options.RateLimitWindow, cancellationToken).ConfigureAwait(false) is { } retryAfter)
+        {
+            return await RateLimitedAsync(key, retryAfter, client, cancellationToken).ConfigureAwait(false);
+        }
+
+        cache.RecordUse(key);
+        return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
     }
 
     private async ValueTask<ApiKeyVerification> RateLimitedAsync(VerifiedApiKey key, TimeSpan retryAfter, ClientInfo? client, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ public static class SentinelRedisBuilderExtensions
 {
     /// <summary>
     /// Connects the instances through Redis: a revocation (session, user, API key) or a new signing key made on one is
-    /// published and applied on every other within milliseconds; per-address rate limits count in Redis. The store
+    /// published and applied on every other within milliseconds; per-address and per-key rate limits count in Redis. The store
     /// stays the source of truth: an instance reads what changed from it after (re)subscribing, and every few
     /// seconds while Redis is down. Also registers the <c>sentinel_redis</c> health check.
     /// </summary>
@@ -48,6 +48,7 @@ public static class SentinelRedisBuilderExtensions
         if (chosen.ShareRateLimits)
         {
             services.Replace(ServiceDescriptor.Singleton<IRateLimitPartitionStore, RedisRateLimitPartitionStore>());
+            services.Replace(ServiceDescriptor.Singleton<Sentinel.ApiKeys.IApiKeyRateLimitStore, RedisApiKeyRateLimitStore>());
         }
 
         return builder;

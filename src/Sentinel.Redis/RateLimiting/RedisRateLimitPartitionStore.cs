@@ -21,14 +21,6 @@ internal sealed class RedisRateLimitPartitionStore(SentinelRedisConnection redis
 /// </summary>
 internal sealed class RedisFixedWindowLimiter : RateLimiter
 {
-    private const string Script = """
-        local n = redis.call('INCRBY', KEYS[1], ARGV[2])
-        if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-        local ttl = redis.call('PTTL', KEYS[1])
-        if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end
-        return {n, ttl}
-        """;
-
     private readonly SentinelRedisConnection _redis;
     private readonly RedisKey _key;
     private readonly RateLimitRule _rule;
@@ -63,11 +55,8 @@ internal sealed class RedisFixedWindowLimiter : RateLimiter
         {
             try
             {
-                var windowMs = (long)Math.Ceiling(_rule.Window.TotalMilliseconds);
-                var result = (RedisResult[])(await multiplexer.GetDatabase().ScriptEvaluateAsync(Script, [_key], [windowMs, permitCount]).ConfigureAwait(false))!;
-                var count = (long)result[0];
-                var ttl = (long)result[1];
-                return count <= _rule.PermitLimit ? SentinelLease.Granted : SentinelLease.Rejected(TimeSpan.FromMilliseconds(ttl > 0 ? ttl : windowMs));
+                var retryAfter = await RedisWindowCounter.TakeAsync(multiplexer.GetDatabase(), _key, permitCount, _rule.PermitLimit, _rule.Window).ConfigureAwait(false);
+                return retryAfter is { } wait ? SentinelLease.Rejected(wait) : SentinelLease.Granted;
             }
             catch (RedisException)
             {

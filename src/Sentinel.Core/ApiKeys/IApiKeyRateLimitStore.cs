@@ -1,0 +1,16 @@
+namespace Sentinel.ApiKeys;
+
+/// <summary>
+/// Where the per-key request budgets (<see cref="ApiKeyOptions.RateLimitPermits"/> per
+/// <see cref="ApiKeyOptions.RateLimitWindow"/>) are counted when they must hold across several instances. Without
+/// one, each instance counts in its own memory (synchronously, on the cached-key path); Sentinel.Redis registers
+/// one that counts in Redis.
+/// </summary>
+public interface IApiKeyRateLimitStore
+{
+    /// <summary>
+    /// Takes <c>1</c> request from the budget of key <paramref name="keyId"/>: null when granted, else how long until
+    /// the window has room again. Must not throw for an unreachable backend: count locally instead.
+    /// </summary>
+    ValueTask<TimeSpan?> TryAcquireAsync(Guid keyId, int permitLimit, TimeSpan window, CancellationToken cancellationToken);
+}
