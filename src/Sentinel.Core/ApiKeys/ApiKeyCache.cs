@@ -1,17 +1,16 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Sentinel.ApiKeys;
 
 /// <summary>
 /// The in-process half of API key verification: verified keys by hash (so a busy key costs a dictionary lookup,
-/// not a database round trip), per-key token buckets, and usage counts waiting to be written in a batch.
+/// not a database round trip), per-key request windows, and usage counts waiting to be written in a batch.
 /// Revoking or rotating a key evicts it at once here (SECURITY K4) and, through the cluster channel, on the other
 /// instances; without a channel, another instance reads the change from the store when its entry is older than
 /// <see cref="ApiKeyOptions.CacheRefreshInterval"/>.
 /// </summary>
-public sealed class ApiKeyCache : IDisposable
+public sealed class ApiKeyCache
 {
     private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
     // Insertion order, for evicting the longest-held key when full (first in, first out: O(1), no per-hit
@@ -19,7 +18,9 @@ public sealed class ApiKeyCache : IDisposable
     private readonly ConcurrentQueue<string> _order = new();
     private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _byHashSpan;
     private readonly ConcurrentDictionary<Guid, Usage> _usage = new();
-    private readonly PartitionedRateLimiter<(Guid Id, int Permits)> _limiter;
+    // Per key, lock-free: a profile under load found the partitioned token bucket used before (a lock per lookup and
+    // per bucket) contended when many connections share one key.
+    private readonly ConcurrentDictionary<Guid, RequestWindow> _windows = new();
     private readonly ApiKeyOptions _options;
     private readonly TimeProvider _time;
     private readonly Cluster.IClusterChannel _cluster;
@@ -32,15 +33,6 @@ public sealed class ApiKeyCache : IDisposable
         _options = options.Value.ApiKeys;
         _time = time;
         _byHashSpan = _byHash.GetAlternateLookup<ReadOnlySpan<char>>();
-        var window = _options.RateLimitWindow;
-        _limiter = PartitionedRateLimiter.Create<(Guid Id, int Permits), (Guid, int)>(key => RateLimitPartition.GetTokenBucketLimiter(key, k => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = k.Item2,
-            TokensPerPeriod = k.Item2,
-            ReplenishmentPeriod = window,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
     }
 
     /// <summary>How many keys are held.</summary>
@@ -97,7 +89,11 @@ public sealed class ApiKeyCache : IDisposable
     // A change received from another instance: forgotten here, not published again.
     internal void Forget(string hash) => _byHash.TryRemove(hash, out _);
 
-    /// <summary>Takes one request from the key's bucket; the wait until the next one when empty.</summary>
+    /// <summary>
+    /// Takes one request from the key's current window (<see cref="ApiKeyOptions.RateLimitPermits"/> per
+    /// <see cref="ApiKeyOptions.RateLimitWindow"/>, a fixed window that starts with the key's first request); the wait
+    /// until the window ends when it is used up.
+    /// </summary>
     internal TimeSpan? TryAcquire(VerifiedApiKey key)
     {
         var permits = key.RateLimitPermits ?? _options.RateLimitPermits;
@@ -106,13 +102,23 @@ public sealed class ApiKeyCache : IDisposable
             return null;
         }
 
-        using var lease = _limiter.AttemptAcquire((key.Id, permits));
-        if (lease.IsAcquired)
+        var length = _options.RateLimitWindow.Ticks;
+        var now = _time.GetUtcNow().UtcTicks;
+        var window = _windows.GetOrAdd(key.Id, static (_, start) => new RequestWindow(start), now);
+        var start = Volatile.Read(ref window.StartTicks);
+        if (now - start >= length)
         {
-            return null;
+            // The first caller to move the window's start resets its count; a racing caller's request may land in
+            // either window, which at most lets one extra request through.
+            if (Interlocked.CompareExchange(ref window.StartTicks, now, start) == start)
+            {
+                Interlocked.Exchange(ref window.Count, 0);
+            }
+
+            start = Volatile.Read(ref window.StartTicks);
         }
 
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) && retryAfter > TimeSpan.Zero ? retryAfter : _options.RateLimitWindow;
+        return Interlocked.Increment(ref window.Count) <= permits ? null : TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, start + length - now));
     }
 
     /// <summary>Counts a use; written later in a batch.</summary>
@@ -130,6 +136,7 @@ public sealed class ApiKeyCache : IDisposable
     internal List<(Guid KeyId, Guid UserId, DateTimeOffset LastSeen, long Count)> TakeDueUsage(bool all)
     {
         var now = _time.GetUtcNow().UtcTicks;
+        PruneWindows(now);
         var due = new List<(Guid, Guid, DateTimeOffset, long)>();
         foreach (var (id, usage) in _usage)
         {
@@ -146,8 +153,24 @@ public sealed class ApiKeyCache : IDisposable
         return due;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _limiter.Dispose();
+    // Runs with the usage write (every minute): windows over for a whole window's length are dropped.
+    private void PruneWindows(long now)
+    {
+        var length = _options.RateLimitWindow.Ticks;
+        foreach (var (id, window) in _windows)
+        {
+            if (now - Volatile.Read(ref window.StartTicks) >= 2 * length)
+            {
+                _windows.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private sealed class RequestWindow(long start)
+    {
+        public long StartTicks = start;
+        public long Count;
+    }
 
     private sealed class Usage(Guid userId)
     {

@@ -20,10 +20,10 @@ public sealed partial class ApiKeyOptions
     /// <summary>After a rotation the old key keeps working this long. Default 24 hours; zero stops it at once.</summary>
     public TimeSpan RotationGracePeriod { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Requests a key may make per <see cref="RateLimitWindow"/> (token bucket). Default 600; 0 turns limits off.</summary>
+    /// <summary>Requests a key may make per <see cref="RateLimitWindow"/> (a fixed window from the first request). Default 600; 0 turns limits off.</summary>
     public int RateLimitPermits { get; set; } = 600;
 
-    /// <summary>The refill window of the token bucket. Default 1 minute.</summary>
+    /// <summary>The length of a key's request window. Default 1 minute.</summary>
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>

@@ -276,6 +276,25 @@ public sealed class ApiKeyServiceTests
     }
 
     [Fact]
+    public async Task RateLimit_WindowEnds_AndTheKeyIsServedAgain()
+    {
+        using var s = Create(o => { o.ApiKeys.RateLimitPermits = 2; o.ApiKeys.RateLimitWindow = TimeSpan.FromMinutes(1); });
+        var user = await s.RegisterAsync();
+        var service = s.Get<ApiKeyService>();
+        var created = (await service.CreateAsync(user.Id, "ci", ["reports:read"], null, cancellationToken: Ct)).Value!;
+        (await service.VerifyAsync(created.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid);
+        s.Time.Advance(TimeSpan.FromSeconds(20));
+        (await service.VerifyAsync(created.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid);
+
+        var limited = await service.VerifyAsync(created.Key, cancellationToken: Ct);
+        limited.Outcome.Should().Be(ApiKeyVerificationOutcome.RateLimited);
+        limited.RetryAfter.Should().Be(TimeSpan.FromSeconds(40), "the window began with the first request");
+
+        s.Time.Advance(TimeSpan.FromSeconds(40));
+        (await service.VerifyAsync(created.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid);
+    }
+
+    [Fact]
     public async Task RateLimit_CanBeOverriddenPerKey()
     {
         using var s = Create(o => { o.ApiKeys.RateLimitPermits = 1; o.ApiKeys.RateLimitWindow = TimeSpan.FromHours(1); });
