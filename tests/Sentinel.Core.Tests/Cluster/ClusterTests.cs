@@ -119,6 +119,54 @@ public sealed class ClusterTests
         (await sync.ReadAsync(full: true, Ct)).Should().Be(6);
     }
 
+    [Fact]
+    public async Task ANewSigningKeyOnA_IsLoadedOnB_OnceTheChangeArrives()
+    {
+        using var pair = new TwoInstances();
+        var (ringA, ringB) = (pair.A.Get<SigningKeyRing>(), pair.B.Get<SigningKeyRing>());
+        await ringA.RefreshNowAsync(Ct); // creates the first key
+        await ringB.RefreshNowAsync(Ct);
+        var before = (await ringB.GetPublishedKeysAsync(Ct)).Select(k => k.Kid).ToList();
+
+        // 29 days on, A creates the next key ahead of the current one's retirement, and says so.
+        pair.A.Time.Advance(TimeSpan.FromDays(29));
+        await ringA.RefreshNowAsync(Ct);
+        var next = (await ringA.GetPublishedKeysAsync(Ct)).Select(k => k.Kid).Except(before).Should().ContainSingle().Subject;
+        pair.SentByA.Should().Contain(c => c.Kind == ClusterChangeKind.SigningKeysChanged);
+        (await ringB.GetPublishedKeysAsync(Ct)).Select(k => k.Kid).Should().NotContain(next, "B's ring is cached for minutes");
+
+        foreach (var change in pair.SentByA.Where(c => c.Kind == ClusterChangeKind.SigningKeysChanged))
+        {
+            await pair.B.Get<ClusterChangeApplier>().ApplyAsync(change, cancellationToken: Ct);
+        }
+
+        (await ringB.GetPublishedKeysAsync(Ct)).Select(k => k.Kid).Should().Contain(next);
+    }
+
+    [Fact]
+    public async Task AppliedChanges_ReportTheirPropagationLag()
+    {
+        using var pair = new TwoInstances();
+        var lags = new ConcurrentBag<(double Seconds, string? Kind)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "sentinel.cluster.propagation_lag")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+            lags.Add((value, tags.ToArray().FirstOrDefault(t => t.Key == "kind").Value as string)));
+        listener.Start();
+        var sessionId = Guid.NewGuid();
+
+        await pair.B.Get<ClusterChangeApplier>().ApplyAsync(
+            new ClusterChange(ClusterChangeKind.SessionRevoked, sessionId, pair.B.Time.GetUtcNow()), pair.B.Time.GetUtcNow() - TimeSpan.FromMilliseconds(250), Ct);
+
+        lags.Should().Contain((0.25, "session_revoked"));
+    }
+
     /// <summary>Instances A and B over the same in-memory stores, each recording what it publishes.</summary>
     private sealed class TwoInstances : IDisposable
     {

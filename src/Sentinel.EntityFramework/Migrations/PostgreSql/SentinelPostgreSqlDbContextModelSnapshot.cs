@@ -445,6 +445,8 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                     b.HasIndex("NormalizedEmail")
                         .IsUnique();
 
+                    b.HasIndex("SecurityValidAfter");
+
                     b.ToTable("sentinel_users", (string)null);
                 });
 #pragma warning restore 612, 618

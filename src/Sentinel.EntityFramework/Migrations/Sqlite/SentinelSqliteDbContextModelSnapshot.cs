@@ -439,6 +439,8 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                     b.HasIndex("NormalizedEmail")
                         .IsUnique();
 
+                    b.HasIndex("SecurityValidAfter");
+
                     b.ToTable("sentinel_users", (string)null);
                 });
 #pragma warning restore 612, 618
