@@ -205,6 +205,40 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     }
 
     [Fact]
+    public async Task RedisStalled_RequestsNeitherFailNorWaitLong()
+    {
+        cluster.Require();
+        var a = cluster.A.Client(NextAddress());
+        var (email, password) = await RegisterAsync(a);
+        var tokens = await LoginAsync(a, email, password);
+        using var created = await SendAsync(a, HttpMethod.Post, "/auth/api-keys", tokens.AccessToken, new { name = "stall", scopes = new[] { "reports:read" } });
+        var secret = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+
+        // Frozen, Redis still looks connected: each rate-limit check would wait for it. After one timeout (1 s) the
+        // instance counts in its own memory for a few seconds instead.
+        await cluster.Redis.PauseAsync();
+        var waited = Stopwatch.StartNew();
+        try
+        {
+            using var signIn = await PostAsync(a, "/auth/login", new { email, password });
+            signIn.StatusCode.Should().Be(HttpStatusCode.OK);
+            (await GetReportsAsync(a, secret)).Should().Be(HttpStatusCode.OK);
+            using var again = await PostAsync(a, "/auth/login", new { email, password });
+            again.StatusCode.Should().Be(HttpStatusCode.OK);
+            waited.Stop();
+            (await cluster.A.HealthAsync()).Should().Be("Degraded");
+        }
+        finally
+        {
+            await cluster.Redis.ResumeAsync();
+        }
+
+        Report($"Redis frozen: two sign-ins and a key request answered in {Ms(waited.Elapsed)} together");
+        waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(4));
+        await cluster.WaitForHealthAsync("Healthy", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task I2_A4_PostgresRestart_Answers503_LosesNoAuditEvent_AndRecoversWithoutARestart()
     {
         cluster.Require();

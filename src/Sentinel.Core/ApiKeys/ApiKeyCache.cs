@@ -102,24 +102,29 @@ public sealed class ApiKeyCache
             return null;
         }
 
-        var length = _options.RateLimitWindow.Ticks;
-        var now = _time.GetUtcNow().UtcTicks;
+        // Monotonic timestamps, so a step of the wall clock neither extends nor ends a window.
+        var length = WindowLength;
+        var now = _time.GetTimestamp();
         var window = _windows.GetOrAdd(key.Id, static (_, start) => new RequestWindow(start), now);
-        var start = Volatile.Read(ref window.StartTicks);
-        if (now - start >= length)
+        while (now - window.Start >= length)
         {
-            // The first caller to move the window's start resets its count; a racing caller's request may land in
-            // either window, which at most lets one extra request through.
-            if (Interlocked.CompareExchange(ref window.StartTicks, now, start) == start)
+            // A window over is replaced whole (start and count together), so no request counts in a half-reset one.
+            var next = new RequestWindow(now);
+            if (_windows.TryUpdate(key.Id, next, window))
             {
-                Interlocked.Exchange(ref window.Count, 0);
+                window = next;
+                break;
             }
 
-            start = Volatile.Read(ref window.StartTicks);
+            window = _windows.GetOrAdd(key.Id, static (_, start) => new RequestWindow(start), now);
         }
 
-        return Interlocked.Increment(ref window.Count) <= permits ? null : TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, start + length - now));
+        return Interlocked.Increment(ref window.Count) <= permits
+            ? null
+            : TimeSpan.FromSeconds(Math.Max(0.001, (double)(window.Start + length - now) / _time.TimestampFrequency));
     }
+
+    private long WindowLength => (long)(_options.RateLimitWindow.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>Counts a use; written later in a batch.</summary>
     internal void RecordUse(VerifiedApiKey key)
@@ -136,7 +141,7 @@ public sealed class ApiKeyCache
     internal List<(Guid KeyId, Guid UserId, DateTimeOffset LastSeen, long Count)> TakeDueUsage(bool all)
     {
         var now = _time.GetUtcNow().UtcTicks;
-        PruneWindows(now);
+        PruneWindows();
         var due = new List<(Guid, Guid, DateTimeOffset, long)>();
         foreach (var (id, usage) in _usage)
         {
@@ -154,21 +159,22 @@ public sealed class ApiKeyCache
     }
 
     // Runs with the usage write (every minute): windows over for a whole window's length are dropped.
-    private void PruneWindows(long now)
+    private void PruneWindows()
     {
-        var length = _options.RateLimitWindow.Ticks;
+        var (now, length) = (_time.GetTimestamp(), WindowLength);
         foreach (var (id, window) in _windows)
         {
-            if (now - Volatile.Read(ref window.StartTicks) >= 2 * length)
+            if (now - window.Start >= 2 * length)
             {
-                _windows.TryRemove(id, out _);
+                _windows.TryRemove(new KeyValuePair<Guid, RequestWindow>(id, window)); // only if not replaced meanwhile
             }
         }
     }
 
+    // One key's window: its start never changes, so a new window is a new object swapped in whole.
     private sealed class RequestWindow(long start)
     {
-        public long StartTicks = start;
+        public readonly long Start = start;
         public long Count;
     }
 

@@ -75,7 +75,7 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOpti
         }
 
         var permits = key.RateLimitPermits ?? _options.RateLimitPermits;
-        if (sharedLimits is not null && permits > 0)
+        if (permits > 0 && sharedLimits is { IsAvailable: true })
         {
             return DecideSharedAsync(key, permits, client, cancellationToken);
         }

@@ -8,7 +8,7 @@ namespace Sentinel.Audit;
 
 /// <summary>
 /// The durable <see cref="IAuditLog"/>: the request path pays one lock-free enqueue (a concurrent queue, and a
-/// semaphore only when the loop sleeps: a profile under load found the lock of the channel used before contended
+/// lock-free wake-up when the loop sleeps: a profile under load found the lock of the channel used before contended
 /// on every write); a single background loop
 /// drains the queue in batches, chains each batch onto the stored head and appends it through
 /// <see cref="IAuditStore"/>. A failing store is retried with backoff while events wait in the queue; a full

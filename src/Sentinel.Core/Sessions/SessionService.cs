@@ -190,8 +190,8 @@ public sealed class SessionService
             Log.SessionRevoked(_logger, id, userId, reason);
         }
 
-        // Sessions revoked earlier (by another process) are in the store's list too; this process hears of them
-        // only through its own calls and the periodic reload.
+        // Only the sessions this call revoked are counted and published; ones revoked earlier (perhaps by another
+        // instance) reached this one through that instance's message or the periodic read of the store.
         return revoked.Count;
     }
 

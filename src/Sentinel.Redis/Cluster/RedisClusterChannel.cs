@@ -27,7 +27,7 @@ internal sealed partial class RedisClusterChannel(SentinelRedisConnection redis,
         {
             multiplexer.GetSubscriber().Publish(redis.Channel, ClusterMessage.Format(InstanceId, change, time.GetUtcNow()), CommandFlags.FireAndForget);
         }
-        catch (RedisException e)
+        catch (Exception e) when (SentinelRedisConnection.IsRedisFailure(e))
         {
             PublishFailed(logger, change.Kind, e.GetType().Name);
         }

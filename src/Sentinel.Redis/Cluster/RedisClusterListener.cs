@@ -23,6 +23,7 @@ internal sealed partial class RedisClusterListener(
     ILogger<RedisClusterListener> logger) : BackgroundService
 {
     private int _restored;
+    private int _subscriptionDown; // the pub/sub connection alone can drop while the other one stays up
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,7 +61,7 @@ internal sealed partial class RedisClusterListener(
                         await ReadAsync("reconnect", stoppingToken).ConfigureAwait(false); // what was published while disconnected
                     }
 
-                    if (!multiplexer.IsConnected)
+                    if (!multiplexer.IsConnected || !subscribed || Volatile.Read(ref _subscriptionDown) == 1)
                     {
                         await ReadAsync("disconnected", stoppingToken).ConfigureAwait(false);
                     }
@@ -119,6 +120,7 @@ internal sealed partial class RedisClusterListener(
     {
         if (e.ConnectionType == ConnectionType.Subscription)
         {
+            Interlocked.Exchange(ref _subscriptionDown, 1);
             ConnectionLost(logger, e.FailureType);
         }
     }
@@ -127,6 +129,7 @@ internal sealed partial class RedisClusterListener(
     {
         if (e.ConnectionType == ConnectionType.Subscription)
         {
+            Interlocked.Exchange(ref _subscriptionDown, 0);
             Interlocked.Exchange(ref _restored, 1);
             ConnectionBack(logger);
         }

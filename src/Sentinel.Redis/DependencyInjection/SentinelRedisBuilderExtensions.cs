@@ -43,13 +43,9 @@ public static class SentinelRedisBuilderExtensions
             services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, tags: ["sentinel"]);
         }
 
-        var chosen = new SentinelRedisOptions();
-        configure?.Invoke(chosen);
-        if (chosen.ShareRateLimits)
-        {
-            services.Replace(ServiceDescriptor.Singleton<IRateLimitPartitionStore, RedisRateLimitPartitionStore>());
-            services.Replace(ServiceDescriptor.Singleton<Sentinel.ApiKeys.IApiKeyRateLimitStore, RedisApiKeyRateLimitStore>());
-        }
+        // Both read ShareRateLimits when used, so that it can also be set through Configure<SentinelRedisOptions>.
+        services.Replace(ServiceDescriptor.Singleton<IRateLimitPartitionStore, RedisRateLimitPartitionStore>());
+        services.Replace(ServiceDescriptor.Singleton<Sentinel.ApiKeys.IApiKeyRateLimitStore, RedisApiKeyRateLimitStore>());
 
         return builder;
     }

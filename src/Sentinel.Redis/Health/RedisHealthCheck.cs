@@ -18,12 +18,17 @@ internal sealed class RedisHealthCheck(SentinelRedisConnection redis) : IHealthC
             return HealthCheckResult.Degraded("Redis is not connected; Sentinel reads revocations from its store and counts rate limits per instance.");
         }
 
+        if (redis.Usable is null)
+        {
+            return HealthCheckResult.Degraded("A Redis command failed or timed out in the last seconds; Sentinel counts rate limits in this process meanwhile.");
+        }
+
         try
         {
             var latency = await multiplexer.GetDatabase().PingAsync().ConfigureAwait(false);
             return HealthCheckResult.Healthy($"PING {latency.TotalMilliseconds:0.0} ms");
         }
-        catch (StackExchange.Redis.RedisException e)
+        catch (Exception e) when (SentinelRedisConnection.IsRedisFailure(e))
         {
             return HealthCheckResult.Degraded("Redis did not answer a PING: " + e.GetType().Name);
         }

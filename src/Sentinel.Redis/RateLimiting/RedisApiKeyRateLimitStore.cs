@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Sentinel.ApiKeys;
 using Sentinel.Redis.Cluster;
@@ -9,37 +7,30 @@ namespace Sentinel.Redis.RateLimiting;
 
 /// <summary>
 /// Per-key request budgets counted in Redis, so that a key spread over N instances gets its budget once, not N times.
-/// While Redis is unreachable each instance counts on its own (a fixed window per key in memory).
+/// While Redis is unreachable (or for a few seconds after a command failed) it reports itself unavailable, and each
+/// instance counts in its own memory.
 /// </summary>
-internal sealed class RedisApiKeyRateLimitStore(SentinelRedisConnection redis, IOptions<SentinelRedisOptions> options) : IApiKeyRateLimitStore, IDisposable
+internal sealed class RedisApiKeyRateLimitStore(SentinelRedisConnection redis, IOptions<SentinelRedisOptions> options) : IApiKeyRateLimitStore
 {
-    private readonly ConcurrentDictionary<(Guid, int, TimeSpan), FixedWindowRateLimiter> _local = new();
+    public bool IsAvailable => options.Value.ShareRateLimits && redis.Usable is not null;
 
     public async ValueTask<TimeSpan?> TryAcquireAsync(Guid keyId, int permitLimit, TimeSpan window, CancellationToken cancellationToken)
     {
-        if (redis.Current is { IsConnected: true } multiplexer)
+        if (redis.Usable is not { } multiplexer)
         {
-            try
-            {
-                return await RedisWindowCounter.TakeAsync(multiplexer.GetDatabase(), (RedisKey)$"{options.Value.Prefix}:rlk:{keyId:N}", 1, permitLimit, window).ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-                // Redis went away mid-request: count here instead.
-            }
+            return null; // became unavailable since IsAvailable was read: one request is not counted
         }
 
-        var limiter = _local.GetOrAdd((keyId, permitLimit, window), static k => new FixedWindowRateLimiter(
-            new FixedWindowRateLimiterOptions { PermitLimit = k.Item2, Window = k.Item3, QueueLimit = 0 }));
-        using var lease = limiter.AttemptAcquire();
-        return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
-    }
-
-    public void Dispose()
-    {
-        foreach (var limiter in _local.Values)
+        try
         {
-            limiter.Dispose();
+            return await RedisWindowCounter.TakeAsync(multiplexer.GetDatabase(), (RedisKey)$"{options.Value.Prefix}:rlk:{keyId:N}", 1, permitLimit, window).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SentinelRedisConnection.IsRedisFailure(e))
+        {
+            // Redis went away or stalled mid-request: this request is not counted, and the next ones are counted in
+            // this process until Redis answers again.
+            redis.ReportFailure();
+            return null;
         }
     }
 }

@@ -10,8 +10,9 @@ namespace Sentinel.Redis.RateLimiting;
 /// <summary>Sentinel's per-address limits counted in Redis, so that they hold across every instance.</summary>
 internal sealed class RedisRateLimitPartitionStore(SentinelRedisConnection redis, IOptions<SentinelRedisOptions> options, TimeProvider time) : IRateLimitPartitionStore
 {
-    public RateLimiter Create(string policy, string partitionKey, RateLimitRule rule) =>
-        new RedisFixedWindowLimiter(redis, (RedisKey)$"{options.Value.Prefix}:rl:{policy}:{partitionKey}", rule, time);
+    public RateLimiter Create(string policy, string partitionKey, RateLimitRule rule) => options.Value.ShareRateLimits
+        ? new RedisFixedWindowLimiter(redis, (RedisKey)$"{options.Value.Prefix}:rl:{policy}:{partitionKey}", rule, time)
+        : new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions { PermitLimit = rule.PermitLimit, Window = rule.Window, QueueLimit = 0 });
 }
 
 /// <summary>
@@ -38,29 +39,34 @@ internal sealed class RedisFixedWindowLimiter : RateLimiter
         _local = new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions { PermitLimit = rule.PermitLimit, Window = rule.Window, QueueLimit = 0 });
     }
 
-    // Idle since the last request: ASP.NET Core drops idle partitions (the count stays in Redis until its window ends).
-    public override TimeSpan? IdleDuration => _time.GetElapsedTime(Interlocked.Read(ref _lastUsed));
+    // Idle only once a whole window has passed since the last request: ASP.NET Core drops idle partitions (after 10 s),
+    // and dropping one whose window is still running would restart the local count while Redis is down.
+    public override TimeSpan? IdleDuration =>
+        _time.GetElapsedTime(Interlocked.Read(ref _lastUsed)) is var idle && idle >= _rule.Window ? idle : null;
 
     public override RateLimiterStatistics? GetStatistics() => _local.GetStatistics();
 
     // Redis cannot be asked synchronously: an unacquired lease sends the middleware to AcquireAsync. While Redis is
     // down the local window answers at once.
-    protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
-        _redis.IsConnected ? SentinelLease.Undecided : _local.AttemptAcquire(permitCount);
+    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    {
+        Interlocked.Exchange(ref _lastUsed, _time.GetTimestamp());
+        return _redis.Usable is not null ? SentinelLease.Undecided : _local.AttemptAcquire(permitCount);
+    }
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref _lastUsed, _time.GetTimestamp());
-        if (permitCount > 0 && _redis.Current is { IsConnected: true } multiplexer)
+        if (permitCount > 0 && _redis.Usable is { } multiplexer)
         {
             try
             {
                 var retryAfter = await RedisWindowCounter.TakeAsync(multiplexer.GetDatabase(), _key, permitCount, _rule.PermitLimit, _rule.Window).ConfigureAwait(false);
                 return retryAfter is { } wait ? SentinelLease.Rejected(wait) : SentinelLease.Granted;
             }
-            catch (RedisException)
+            catch (Exception e) when (SentinelRedisConnection.IsRedisFailure(e))
             {
-                // Redis went away mid-request: count here instead.
+                _redis.ReportFailure(); // Redis went away or stalled mid-request: count here, and for the next seconds
             }
         }
 
