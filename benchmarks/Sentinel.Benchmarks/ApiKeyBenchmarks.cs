@@ -27,8 +27,10 @@ public class ApiKeyBenchmarks
     private Guid _keyId;
     private string _malformed = "";
 
-    [Params(1_000, 1_000_000)]
+    [ParamsSource(nameof(KeyCounts))]
     public int KeysInMemory { get; set; }
+
+    public static IEnumerable<int> KeyCounts() => BenchmarkFiller.SizesUpToScaleMax(1_000, 1_000_000);
 
     [GlobalSetup]
     public async Task SetupAsync()

@@ -9,6 +9,16 @@ internal static class BenchmarkFiller
 {
     private static readonly IReadOnlySet<string> Scopes = new HashSet<string>(["reports:read"]);
 
+    /// <summary>
+    /// The sizes up to <c>SENTINEL_SCALE_MAX</c> (default 1,000,000), so that a smoke run (CI sets 10,000) does not
+    /// fill millions of entries per benchmark case.
+    /// </summary>
+    public static IEnumerable<int> SizesUpToScaleMax(params int[] sizes)
+    {
+        var max = int.TryParse(Environment.GetEnvironmentVariable("SENTINEL_SCALE_MAX"), out var m) ? m : 1_000_000;
+        return sizes.Where(n => n <= max);
+    }
+
     /// <summary>Adds <paramref name="count"/> keys; they need only distinct hashes, so random 256-bit values stand in.</summary>
     public static void AddKeys(ApiKeyCache cache, int count)
     {

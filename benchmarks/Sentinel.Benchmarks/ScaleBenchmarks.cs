@@ -29,8 +29,10 @@ public class ScaleBenchmarks
     private string _token = "";
     private string _key = "";
 
-    [Params(1_000, 10_000, 100_000, 1_000_000)]
+    [ParamsSource(nameof(EntryCounts))]
     public int Entries { get; set; }
+
+    public static IEnumerable<int> EntryCounts() => BenchmarkFiller.SizesUpToScaleMax(1_000, 10_000, 100_000, 1_000_000);
 
     [GlobalSetup]
     public async Task SetupAsync()
@@ -104,11 +106,7 @@ public class AuditQueryScaleBenchmarks
 
     public static IEnumerable<string> Stores() => AuditThroughputBenchmarks.Stores();
 
-    public static IEnumerable<int> Sizes()
-    {
-        var max = int.TryParse(Environment.GetEnvironmentVariable("SENTINEL_SCALE_MAX"), out var m) ? m : 1_000_000;
-        return new[] { 10_000, 100_000, 1_000_000, 10_000_000 }.Where(n => n <= max);
-    }
+    public static IEnumerable<int> Sizes() => BenchmarkFiller.SizesUpToScaleMax(10_000, 100_000, 1_000_000, 10_000_000);
 
     [GlobalSetup]
     public async Task SetupAsync()
