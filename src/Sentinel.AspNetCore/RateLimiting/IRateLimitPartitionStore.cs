@@ -17,7 +17,10 @@ public interface IRateLimitPartitionStore
 /// <summary>In-process fixed windows, one per policy and client address (ASP.NET Core keeps and evicts them).</summary>
 internal sealed class InMemoryRateLimitPartitionStore : IRateLimitPartitionStore
 {
-    public RateLimiter Create(string policy, string partitionKey, RateLimitRule rule) => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+    public RateLimiter Create(string policy, string partitionKey, RateLimitRule rule) => Local(rule);
+
+    /// <summary>One partition's window in this process; also what a shared store counts with while it cannot share.</summary>
+    public static FixedWindowRateLimiter Local(RateLimitRule rule) => new(new FixedWindowRateLimiterOptions
     {
         PermitLimit = rule.PermitLimit,
         Window = rule.Window,

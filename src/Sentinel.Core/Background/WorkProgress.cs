@@ -15,9 +15,6 @@ internal sealed class WorkProgress
 
     public void Accept() => Interlocked.Increment(ref _accepted);
 
-    /// <summary>Takes back an <see cref="Accept"/> whose work never entered the queue.</summary>
-    public void Withdraw() => Interlocked.Decrement(ref _accepted);
-
     public void Finish(int count = 1)
     {
         Interlocked.Add(ref _finished, count);

@@ -29,9 +29,6 @@ public sealed class RevocationSync : IDisposable
         _time = time;
     }
 
-    /// <summary>When the last successful read started (what it saw is applied), or null before the first.</summary>
-    public DateTimeOffset? LastReadAt => _lastReadStartedAt;
-
     /// <summary>
     /// Reads revocations into memory: every one whose tokens may still be alive when <paramref name="full"/> (or on the
     /// first read), otherwise those made since shortly before the previous read. Returns how many entries were read.

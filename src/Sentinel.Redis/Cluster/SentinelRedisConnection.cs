@@ -22,9 +22,6 @@ internal sealed partial class SentinelRedisConnection(IOptions<SentinelRedisOpti
     /// <summary>The connection once opened (connected or not), else null.</summary>
     public IConnectionMultiplexer? Current => Volatile.Read(ref _multiplexer);
 
-    /// <summary>True when the connection is up (what the health check reports).</summary>
-    public bool IsConnected => Current?.IsConnected == true;
-
     /// <summary>The connection when commands should be sent now: connected, and no command failed in the last seconds.</summary>
     public IConnectionMultiplexer? Usable =>
         Current is { IsConnected: true } multiplexer && time.GetTimestamp() >= Interlocked.Read(ref _backOffUntil) ? multiplexer : null;

@@ -12,7 +12,7 @@ internal sealed class RedisRateLimitPartitionStore(SentinelRedisConnection redis
 {
     public RateLimiter Create(string policy, string partitionKey, RateLimitRule rule) => options.Value.ShareRateLimits
         ? new RedisFixedWindowLimiter(redis, (RedisKey)$"{options.Value.Prefix}:rl:{policy}:{partitionKey}", rule, time)
-        : new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions { PermitLimit = rule.PermitLimit, Window = rule.Window, QueueLimit = 0 });
+        : InMemoryRateLimitPartitionStore.Local(rule);
 }
 
 /// <summary>
@@ -36,7 +36,7 @@ internal sealed class RedisFixedWindowLimiter : RateLimiter
         _rule = rule;
         _time = time;
         _lastUsed = time.GetTimestamp();
-        _local = new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions { PermitLimit = rule.PermitLimit, Window = rule.Window, QueueLimit = 0 });
+        _local = InMemoryRateLimitPartitionStore.Local(rule);
     }
 
     // Idle only once a whole window has passed since the last request: ASP.NET Core drops idle partitions (after 10 s),
