@@ -9,7 +9,7 @@ namespace Sentinel.Sample;
 /// sample), and the log says which file, so a person running the sample can open it and follow the link. The log
 /// line names the file, never the token. A real host sends through its email provider instead.
 /// </summary>
-internal sealed partial class FolderEmailSender(string folder, ILogger<FolderEmailSender> logger) : ISentinelEmailSender
+internal sealed partial class FolderEmailSender(string folder, TimeSpan resetLifetime, ILogger<FolderEmailSender> logger) : ISentinelEmailSender
 {
     public async Task SendAsync(SentinelEmailMessage message, CancellationToken cancellationToken)
     {
@@ -17,7 +17,7 @@ internal sealed partial class FolderEmailSender(string folder, ILogger<FolderEma
         var (subject, body) = message switch
         {
             ConfirmEmailMessage m => ("Confirm your email address", $"Open this link to confirm your address:\n{m.Link ?? m.Token}\n"),
-            ResetPasswordMessage m => ("Reset your password", $"Open this link to choose a new password (it works once, for 30 minutes):\n{m.Link ?? m.Token}\n\nIf you did not ask for this, ignore this email.\n"),
+            ResetPasswordMessage m => ("Reset your password", $"Open this link to choose a new password (it works once, for {resetLifetime.TotalMinutes.ToString("0", CultureInfo.InvariantCulture)} minutes):\n{m.Link ?? m.Token}\n\nIf you did not ask for this, ignore this email.\n"),
             SecurityNoticeMessage m => ($"Security notice: {m.EventType}", $"On {m.At.ToString("u", CultureInfo.InvariantCulture)} from {m.IpAddress ?? "an unknown address"} ({m.UserAgent ?? "unknown client"}): {m.EventType}.\nIf this was not you, reset your password and review your sessions and API keys.\n"),
             _ => ("Sentinel", message.GetType().Name),
         };

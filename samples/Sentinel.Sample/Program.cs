@@ -47,6 +47,7 @@ if (builder.Configuration["Sentinel:Sample:KeysFolder"] is { Length: > 0 } keysF
 
 builder.Services.AddSingleton<Sentinel.Email.ISentinelEmailSender>(sp => new FolderEmailSender(
     Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Sentinel:Sample:MailFolder"] ?? "mail"),
+    sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Sentinel.SentinelOptions>>().Value.Email.PasswordResetTokenLifetime,
     sp.GetRequiredService<ILogger<FolderEmailSender>>()));
 
 var app = builder.Build();

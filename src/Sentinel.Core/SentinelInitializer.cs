@@ -13,6 +13,14 @@ public static class SentinelInitializer
     public static async Task InitializeSentinelAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(services);
+        if (services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SentinelOptions>>().Value.Email.RequireConfirmedEmail
+            && services.GetService<Email.ISentinelEmailSender>() is null)
+        {
+            // Checked here rather than by the options validator, which cannot see the registered services.
+            throw new InvalidOperationException(
+                "Sentinel:Email:RequireConfirmedEmail is on, but no ISentinelEmailSender is registered: no confirmation email could be sent, so nobody could sign in. Register a sender or turn the option off.");
+        }
+
         await services.GetRequiredService<SigningKeyRing>().RefreshNowAsync(cancellationToken).ConfigureAwait(false);
 
         await services.GetRequiredService<Cluster.RevocationSync>().ReadAsync(full: true, cancellationToken).ConfigureAwait(false);

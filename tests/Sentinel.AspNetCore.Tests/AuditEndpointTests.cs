@@ -16,13 +16,19 @@ namespace Sentinel.AspNetCore.Tests;
 /// <summary>docs/API.md "Audit" from the outside, over the real queued writer and a real SQLite file (SECURITY A1–A4).</summary>
 public sealed class AuditEndpointTests : IAsyncLifetime
 {
+    private readonly HostTelemetry _telemetry = new();
     private SentinelTestHost _host = null!;
 
     public async ValueTask InitializeAsync() => _host = await SentinelTestHost.StartAsync(
         o => o.ApiKeys.Scopes.Add("reports:read", "Read reports"),
-        app => app.MapGet("/reports", () => TypedResults.Ok("reports")).RequireAuthorization(p => p.RequireScope("reports:read")));
+        app => app.MapGet("/reports", () => TypedResults.Ok("reports")).RequireAuthorization(p => p.RequireScope("reports:read")),
+        _telemetry.Attach);
 
-    public ValueTask DisposeAsync() => _host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _telemetry.Dispose();
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -157,7 +163,9 @@ public sealed class AuditEndpointTests : IAsyncLifetime
     public async Task EveryAuthenticationMfaKeyAndSessionDecision_WritesOneEvent_WithNoSecretInIt()
     {
         // SECURITY A1 (every attempt and every key, MFA and session change writes one event) and A2 (no password,
-        // token, key, secret or code in an event), over one user's whole journey.
+        // token, key, secret or code in an event, a log line or a metric tag), over one user's whole journey.
+        var before = (await _host.AuditAsync()).Count;
+        _telemetry.Listen(_host.App.Services);
         var secrets = new List<string> { SentinelTestHost.Password, "Another-Passphrase-8841" };
         var (email, tokens) = await _host.SignUpAndLoginAsync();
         secrets.AddRange([tokens.AccessToken, tokens.RefreshToken]);
@@ -229,23 +237,138 @@ public sealed class AuditEndpointTests : IAsyncLifetime
 
         (await _host.PostAsync("/auth/logout/all", null, last.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
 
-        var events = await _host.AuditAsync();
-        var expected = AuditEventTypes.All.Except([
-            AuditEventTypes.RateLimitExceeded, // issue 8: rate limiting
-            AuditEventTypes.EmailConfirmed, AuditEventTypes.PasswordResetRequested, AuditEventTypes.PasswordReset, // issue 7: email flows
-        ]);
-        events.Select(e => e.Type).Distinct().Should().BeEquivalentTo(expected, "every decision of this journey is audited (A1)");
-        events.Count(e => e.Type == AuditEventTypes.LoginSucceeded).Should().Be(6, "one event per successful sign-in, including both MFA ones");
-        events.Where(e => e.Type is not (AuditEventTypes.SigningKeyRotated or AuditEventTypes.ApiKeyRejected))
+        var events = (await _host.AuditAsync()).Skip(before).ToList();
+        var expected = new Dictionary<string, int>
+        {
+            [AuditEventTypes.UserRegistered] = 1,
+            [AuditEventTypes.LoginSucceeded] = 6, // password only (3), after an MFA code, with a recovery code, after logout
+            [AuditEventTypes.LoginFailed] = 6, // one wrong password early, five before the account locks
+            [AuditEventTypes.LoginLockedOut] = 2, // the account locking, then the sixth guess refused while locked
+            [AuditEventTypes.MfaChallengeIssued] = 1,
+            [AuditEventTypes.MfaSucceeded] = 2, // the second factor of both MFA sign-ins: a code, then a recovery code
+            [AuditEventTypes.MfaFailed] = 1,
+            [AuditEventTypes.MfaEnabled] = 1,
+            [AuditEventTypes.MfaDisabled] = 1,
+            [AuditEventTypes.MfaRecoveryCodeUsed] = 1, // and, for the latter, the code spent
+            [AuditEventTypes.MfaRecoveryCodesRegenerated] = 1,
+            [AuditEventTypes.TokenRefreshed] = 1, // the replay is token.reuse_detected, not a second refresh
+            [AuditEventTypes.TokenReuseDetected] = 1,
+            [AuditEventTypes.SessionRevoked] = 1,
+            [AuditEventTypes.Logout] = 1,
+            [AuditEventTypes.LogoutAll] = 1,
+            [AuditEventTypes.PasswordChanged] = 1,
+            [AuditEventTypes.ApiKeyCreated] = 1,
+            [AuditEventTypes.ApiKeyUsed] = 1, // aggregated: one per key per UsageWriteInterval
+            [AuditEventTypes.ApiKeyRejected] = 1,
+            [AuditEventTypes.ApiKeyRevoked] = 1,
+            [AuditEventTypes.ApiKeyRotated] = 1,
+        };
+        events.GroupBy(e => e.Type).ToDictionary(g => g.Key, g => g.Count()).Should().BeEquivalentTo(expected, "each decision of this journey writes exactly one event (A1)");
+        events.Where(e => e.Type is not AuditEventTypes.ApiKeyRejected)
             .Should().OnlyContain(e => e.UserId != null, "every event of a known user names them");
         var all = JsonSerializer.Serialize(events);
+        var logs = string.Join('\n', _telemetry.LogLines);
+        _telemetry.LogLines.Should().Contain(l => l.StartsWith("3001 ", StringComparison.Ordinal), "decisions are logged, at every level here");
+        var tagValues = _telemetry.Measurements.SelectMany(m => m.Tags).Select(t => t.Value as string ?? "").ToList();
         foreach (var s in secrets.Append(refreshed!.AccessToken).Append(refreshed.RefreshToken))
         {
             all.Should().NotContain(s, "no secret appears in an event (A2)");
+            logs.Should().NotContain(s, "no secret appears in a log line (A2)");
+            tagValues.Should().NotContain(v => v.Contains(s, StringComparison.Ordinal), "no secret appears in a metric tag (A2)");
         }
+
+        // Every tag comes from a closed set (docs/operations.md "Metrics"), never from input.
+        var closed = new Dictionary<string, HashSet<string>>
+        {
+            ["result"] = ["success", "failure", "invalid_credentials", "locked_out", "recovery_code", "valid", "rejected", "rate_limited"],
+            ["outcome"] = ["success", "failure"],
+            ["type"] = [.. AuditEventTypes.All],
+            ["reason"] = ["queue_full", "store_unavailable"],
+            ["policy"] = ["signin", "refresh", "registration", "apikeycreation", "accountrecovery", "global"],
+            ["trigger"] = ["start", "interval", "reconnect", "disconnected"],
+            ["kind"] = ["session_revoked", "user_tokens_revoked", "apikey_changed", "signing_keys_changed"],
+        };
+        foreach (var tag in _telemetry.Measurements.SelectMany(m => m.Tags))
+        {
+            closed.Should().ContainKey(tag.Key);
+            closed[tag.Key].Should().Contain((string)tag.Value!);
+        }
+
+        // The counters say what the events say.
+        int Count(string type, AuditOutcome? outcome = null) => events.Count(e => e.Type == type && (outcome is null || e.Outcome == outcome));
+        _telemetry.Sum("sentinel.audit.events").Should().Be(events.Count);
+        _telemetry.Sum("sentinel.audit.written").Should().Be(events.Count);
+        _telemetry.Sum("sentinel.audit.events", ("type", AuditEventTypes.LoginFailed), ("outcome", "failure")).Should().Be(Count(AuditEventTypes.LoginFailed));
+        _telemetry.Sum("sentinel.login.attempts", ("result", "success")).Should().BeGreaterThanOrEqualTo(4);
+        _telemetry.Sum("sentinel.login.attempts", ("result", "invalid_credentials")).Should().BeGreaterThanOrEqualTo(Count(AuditEventTypes.LoginFailed) - Count(AuditEventTypes.LoginLockedOut));
+        _telemetry.Sum("sentinel.login.attempts", ("result", "locked_out")).Should().BePositive();
+        _telemetry.Sum("sentinel.lockouts").Should().Be(Count(AuditEventTypes.LoginLockedOut));
+        _telemetry.Sum("sentinel.mfa.verifications", ("result", "success")).Should().Be(Count(AuditEventTypes.MfaSucceeded));
+        _telemetry.Sum("sentinel.mfa.verifications", ("result", "failure")).Should().Be(Count(AuditEventTypes.MfaFailed));
+        _telemetry.Sum("sentinel.mfa.verifications", ("result", "recovery_code")).Should().Be(Count(AuditEventTypes.MfaRecoveryCodeUsed));
+        _telemetry.Sum("sentinel.token.refreshes", ("result", "success")).Should().Be(Count(AuditEventTypes.TokenRefreshed, AuditOutcome.Success)).And.BePositive();
+        _telemetry.Sum("sentinel.token.refreshes", ("result", "failure")).Should().Be(Count(AuditEventTypes.TokenRefreshed, AuditOutcome.Failure));
+        _telemetry.Sum("sentinel.token.reuse_detections").Should().Be(1);
+        _telemetry.Sum("sentinel.apikey.verifications", ("result", "valid")).Should().Be(1, "one request with the key");
+        _telemetry.Sum("sentinel.apikey.verifications", ("result", "rejected")).Should().Be(1, "one request with a bad key");
+        _telemetry.Sum("sentinel.user.registrations", ("result", "success")).Should().Be(1);
+        _telemetry.RecordObservables();
+        _telemetry.Measurements.Last(m => m.Instrument == "sentinel.audit.queue_depth").Value.Should().Be(0, "everything was written");
 
         var admin = await _host.SignUpWithRoleAsync("admin");
         (await PageAsync("/auth/audit/verify", admin.Tokens.AccessToken)).GetProperty("valid").GetBoolean().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Retention_PrunesOldEvents_OnTheHostsSchedule_AndTheRestStillVerifies()
+    {
+        await using var host = await SentinelTestHost.StartAsync(o => o.Audit.Retention = TimeSpan.FromDays(1));
+        await host.RegisterAsync();
+        var oldEvents = await host.AuditAsync();
+
+        host.Time.Advance(TimeSpan.FromDays(2)); // the hosted service's maintenance runs every 5 minutes of the host's clock
+        var (_, admin) = await host.SignUpWithRoleAsync("admin");
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await host.AuditAsync()).Any(e => e.Timestamp < host.Time.GetUtcNow() - TimeSpan.FromDays(1)))
+        {
+            await Task.Delay(20, patience.Token);
+        }
+
+        var kept = await host.AuditAsync();
+        kept.Should().NotContain(e => oldEvents.Select(o => o.Id).Contains(e.Id));
+        kept.Should().Contain(e => e.Type == AuditEventTypes.LoginSucceeded && e.Timestamp == SentinelTestHost.Start.AddDays(2));
+        await using (var scope = host.App.Services.CreateAsyncScope())
+        {
+            (await scope.ServiceProvider.GetRequiredService<IAuditStore>().GetAnchorAsync(Ct))!.Sequence.Should().Be(oldEvents[^1].Sequence, "the anchor keeps the last pruned hash");
+        }
+
+        var response = await host.GetAsync("/auth/audit/verify", admin.AccessToken);
+        var verify = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        verify.GetProperty("valid").GetBoolean().Should().BeTrue("the chain verifies from its anchor");
+        verify.GetProperty("checked").GetInt64().Should().Be(kept.Count);
+    }
+
+    [Fact]
+    public async Task RetentionOff_KeepsEveryEvent()
+    {
+        await using var host = await SentinelTestHost.StartAsync(o => o.Audit.Retention = null);
+        await host.RegisterAsync();
+        var events = await host.AuditAsync();
+        host.Time.Advance(TimeSpan.FromDays(3650));
+
+        await using var scope = host.App.Services.CreateAsyncScope();
+        (await scope.ServiceProvider.GetRequiredService<AuditService>().PruneAsync(Ct)).Should().Be(0);
+        (await host.AuditAsync()).Select(e => e.Id).Should().StartWith(events.Select(e => e.Id), "ten years on, nothing was pruned");
+    }
+
+    [Fact]
+    public async Task Verify_WithoutAToken_Is401()
+    {
+        var response = await _host.GetAsync("/auth/audit/verify", null);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        response.Headers.WwwAuthenticate.Should().Contain(h => h.Scheme == "Bearer");
     }
 
     [Fact]

@@ -21,7 +21,8 @@ public sealed class ApiKeyService
     private readonly ApiKeyVerifier _verifier;
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
-    public ApiKeyService(IApiKeyStore store, ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time)
+    public ApiKeyService(
+        IApiKeyStore store, ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, Diagnostics.SentinelMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -29,7 +30,7 @@ public sealed class ApiKeyService
         _audit = audit;
         _options = options.Value.ApiKeys;
         _time = time;
-        _verifier = new ApiKeyVerifier(cache, audit, options, time);
+        _verifier = new ApiKeyVerifier(cache, audit, options, time, metrics: metrics);
     }
 
     /// <summary>

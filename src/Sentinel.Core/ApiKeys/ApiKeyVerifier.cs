@@ -15,7 +15,10 @@ namespace Sentinel.ApiKeys;
 /// <param name="options">Sentinel's options (the key prefix).</param>
 /// <param name="time">The clock for expiry.</param>
 /// <param name="sharedLimits">Where the per-key budgets are counted across instances; null counts in this process.</param>
-public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, IApiKeyRateLimitStore? sharedLimits = null)
+/// <param name="metrics">Where each verification is counted by result (<c>sentinel.apikey.verifications</c>).</param>
+public sealed class ApiKeyVerifier(
+    ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, IApiKeyRateLimitStore? sharedLimits = null,
+    Diagnostics.SentinelMetrics? metrics = null)
 {
     private readonly ApiKeyOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value.ApiKeys;
 
@@ -86,6 +89,7 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOpti
         }
 
         cache.RecordUse(key);
+        metrics?.ApiKeyVerified("valid");
         return new ValueTask<ApiKeyVerification>(new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null));
     }
 
@@ -98,17 +102,20 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, AuditRecorder audit, IOpti
         }
 
         cache.RecordUse(key);
+        metrics?.ApiKeyVerified("valid");
         return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
     }
 
     private async ValueTask<ApiKeyVerification> RateLimitedAsync(VerifiedApiKey key, TimeSpan retryAfter, ClientInfo? client, CancellationToken cancellationToken)
     {
+        metrics?.ApiKeyVerified("rate_limited");
         await audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
         return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
     }
 
     private async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected, ClientInfo? client, CancellationToken cancellationToken)
     {
+        metrics?.ApiKeyVerified("rejected");
         await audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
             RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
         return new ApiKeyVerification(outcome, rejected, null);

@@ -62,6 +62,7 @@ public sealed class AuditRecorder
         IReadOnlyDictionary<string, string>? details = null)
     {
         var now = _time.GetUtcNow();
+        var noticeQueued = _outbox?.Observe(type, userId, client, now) == true;
         var auditEvent = new AuditEvent
         {
             Id = NewId(now),
@@ -74,10 +75,9 @@ public sealed class AuditRecorder
             IpAddress = Limit(client?.IpAddress),
             UserAgent = Limit(client?.UserAgent),
             TraceId = Activity.Current?.TraceId.ToHexString(),
-            Details = Details(reason, details),
+            Details = Details(reason, details, noticeQueued),
         };
         _metrics.SecurityEvent(type, outcome);
-        _outbox?.Observe(type, userId, client, now);
         if (LogByType.TryGetValue(type, out var log))
         {
             log(_logger, outcome, userId, reason, null);
@@ -86,10 +86,23 @@ public sealed class AuditRecorder
         return _log.WriteAsync(auditEvent, cancellationToken);
     }
 
+    // An event whose security notice email was queued says so: the audit trail shows the owner was told.
+    private static readonly IReadOnlyDictionary<string, string> NoticeQueued = new Dictionary<string, string>(StringComparer.Ordinal) { ["notice"] = "queued" };
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> ReasonOnly = new(StringComparer.Ordinal);
 
-    private static IReadOnlyDictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details)
+    private static IReadOnlyDictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details, bool noticeQueued)
     {
+        if (noticeQueued)
+        {
+            if (details is null && reason is null)
+            {
+                return NoticeQueued;
+            }
+
+            details = details is null ? NoticeQueued : new Dictionary<string, string>(details.Take(MaxDetails - 2), StringComparer.Ordinal) { ["notice"] = "queued" };
+        }
+
         if (details is null)
         {
             // Reasons come from closed sets: share one read-only map per reason instead of allocating per event.

@@ -44,7 +44,7 @@ public sealed class SentinelMetrics : IDisposable
         _mfaVerifications = _meter.CreateCounter<long>("sentinel.mfa.verifications", "{verification}", "Second-factor checks by result (success, failure, recovery_code).");
         _refreshes = _meter.CreateCounter<long>("sentinel.token.refreshes", "{refresh}", "Refresh-token exchanges by result.");
         _reuseDetections = _meter.CreateCounter<long>("sentinel.token.reuse_detections", "{detection}", "Spent refresh tokens presented again (the session is revoked).");
-        _apiKeyVerifications = _meter.CreateCounter<long>("sentinel.apikey.verifications", "{verification}", "API key checks by result.");
+        _apiKeyVerifications = _meter.CreateCounter<long>("sentinel.apikey.verifications", "{verification}", "API key verifications by result (valid, rejected, rate_limited): one per key presented.");
         _auditWritten = _meter.CreateCounter<long>("sentinel.audit.written", "{event}", "Audit events stored.");
         _auditDropped = _meter.CreateCounter<long>("sentinel.audit.dropped", "{event}", "Audit events given up, by reason (queue_full, store_unavailable). Each is also logged.");
         _auditWriteFailures = _meter.CreateCounter<long>("sentinel.audit.write_failures", "{failure}", "Failed attempts to write an audit batch (it is retried).");
@@ -112,9 +112,15 @@ public sealed class SentinelMetrics : IDisposable
             case AuditEventTypes.TokenReuseDetected:
                 _reuseDetections.Add(1);
                 break;
-            case AuditEventTypes.ApiKeyUsed or AuditEventTypes.ApiKeyRejected:
-                _apiKeyVerifications.Add(1, new KeyValuePair<string, object?>("result", result));
-                break;
+        }
+    }
+
+    /// <summary>Counts one API key verification; <paramref name="result"/> is one of valid, rejected, rate_limited.</summary>
+    internal void ApiKeyVerified(string result)
+    {
+        if (_apiKeyVerifications.Enabled)
+        {
+            _apiKeyVerifications.Add(1, new KeyValuePair<string, object?>("result", result));
         }
     }
 

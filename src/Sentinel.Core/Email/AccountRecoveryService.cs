@@ -167,7 +167,7 @@ public sealed partial class AccountRecoveryService
 
                 var reset = await IssueAsync(user.Id, OneTimeTokenPurpose.PasswordReset, _options.PasswordResetTokenLifetime, cancellationToken).ConfigureAwait(false);
                 await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Success, user.Id, work.Client, cancellationToken).ConfigureAwait(false);
-                await SendAsync(new ResetPasswordMessage(user.Email, reset, Link(_options.ResetPasswordUrl, reset)), cancellationToken).ConfigureAwait(false);
+                await SendAsync(new ResetPasswordMessage(user.Email, reset, Link(_options.ResetPasswordUrl, reset)), user.Id, cancellationToken).ConfigureAwait(false);
                 return;
 
             case EmailWorkKind.Confirmation:
@@ -177,21 +177,21 @@ public sealed partial class AccountRecoveryService
                 }
 
                 var confirm = await IssueAsync(user.Id, OneTimeTokenPurpose.EmailConfirmation, _options.ConfirmationTokenLifetime, cancellationToken).ConfigureAwait(false);
-                await SendAsync(new ConfirmEmailMessage(user.Email, confirm, Link(_options.ConfirmEmailUrl, confirm)), cancellationToken).ConfigureAwait(false);
+                await SendAsync(new ConfirmEmailMessage(user.Email, confirm, Link(_options.ConfirmEmailUrl, confirm)), user.Id, cancellationToken).ConfigureAwait(false);
                 return;
 
             case EmailWorkKind.Notice:
-                if (user is null || !_options.SendSecurityNotices)
+                if (user is null)
                 {
                     return;
                 }
 
-                await SendAsync(new SecurityNoticeMessage(user.Email, work.EventType!, work.At, work.Client?.IpAddress, work.Client?.UserAgent), cancellationToken).ConfigureAwait(false);
+                await SendAsync(new SecurityNoticeMessage(user.Email, work.EventType!, work.At, work.Client?.IpAddress, work.Client?.UserAgent), user.Id, cancellationToken).ConfigureAwait(false);
                 return;
         }
     }
 
-    private async Task SendAsync(SentinelEmailMessage message, CancellationToken cancellationToken)
+    private async Task SendAsync(SentinelEmailMessage message, Guid userId, CancellationToken cancellationToken)
     {
         if (_sender is null)
         {
@@ -199,7 +199,7 @@ public sealed partial class AccountRecoveryService
         }
 
         await _sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        EmailSent(_logger, message.GetType().Name);
+        EmailSent(_logger, message is SecurityNoticeMessage notice ? "security notice (" + notice.EventType + ")" : message.GetType().Name, userId);
     }
 
     private bool TryCountSend(SentinelUser user) =>
@@ -245,6 +245,7 @@ public sealed partial class AccountRecoveryService
     [LoggerMessage(1511, LogLevel.Information, "The password of user {UserId} was reset with an emailed token; every session was revoked.")]
     private static partial void PasswordWasReset(ILogger logger, Guid userId);
 
-    [LoggerMessage(1512, LogLevel.Debug, "Sent a {MessageType}.")]
-    private static partial void EmailSent(ILogger logger, string messageType);
+    // The user id and the kind of message only: never the address's token or link (SECURITY A2).
+    [LoggerMessage(1512, LogLevel.Information, "Sent a {MessageType} email to user {UserId}.")]
+    private static partial void EmailSent(ILogger logger, string messageType, Guid userId);
 }

@@ -27,6 +27,7 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
     private readonly bool _hasSender;
+    private readonly bool _sendNotices;
 
     // Per address, sends in the current hour: a mailbox cannot be flooded through the endpoints.
     private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStart, int Count)> _sendsByAddress = new(StringComparer.Ordinal);
@@ -35,11 +36,14 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     private int _state; // 0 idle, 1 running, 2 completed
 
     /// <summary>Creates the outbox; its loop starts with the first piece of work.</summary>
-    public EmailOutbox(IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, ILogger<EmailOutbox>? logger = null)
+    public EmailOutbox(
+        IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, ILogger<EmailOutbox>? logger = null,
+        Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null)
     {
         ArgumentNullException.ThrowIfNull(senders);
         _scopes = scopes;
         _hasSender = senders.Any();
+        _sendNotices = options?.Value.Email.SendSecurityNotices ?? true;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         if (!_hasSender)
         {
@@ -48,27 +52,29 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Queues "send a reset link to this address, if it has an account".</summary>
-    public void RequestPasswordReset(string email, ClientInfo? client) => Enqueue(new EmailWork(EmailWorkKind.PasswordReset, email, null, null, client, default));
+    public void RequestPasswordReset(string email, ClientInfo? client) => _ = Enqueue(new EmailWork(EmailWorkKind.PasswordReset, email, null, null, client, default));
 
     /// <summary>Queues "send a confirmation link to this address, if it has an unconfirmed account".</summary>
-    public void RequestConfirmation(string email, ClientInfo? client) => Enqueue(new EmailWork(EmailWorkKind.Confirmation, email, null, null, client, default));
+    public void RequestConfirmation(string email, ClientInfo? client) => _ = Enqueue(new EmailWork(EmailWorkKind.Confirmation, email, null, null, client, default));
 
-    /// <summary>Called for every recorded security event: queues the confirmation email or notice it calls for.</summary>
-    internal void Observe(string type, Guid? userId, ClientInfo? client, DateTimeOffset at)
+    /// <summary>
+    /// Called for every recorded security event: queues the confirmation email or notice it calls for. Returns
+    /// <c>true</c> when a security notice was queued, which the event then records (<c>notice: queued</c>).
+    /// </summary>
+    internal bool Observe(string type, Guid? userId, ClientInfo? client, DateTimeOffset at)
     {
         if (!_hasSender || userId is null)
         {
-            return;
+            return false;
         }
 
         if (type == AuditEventTypes.UserRegistered)
         {
             Enqueue(new EmailWork(EmailWorkKind.Confirmation, null, userId, null, client, at));
+            return false;
         }
-        else if (NoticeTypes.Contains(type))
-        {
-            Enqueue(new EmailWork(EmailWorkKind.Notice, null, userId, type, client, at));
-        }
+
+        return _sendNotices && NoticeTypes.Contains(type) && Enqueue(new EmailWork(EmailWorkKind.Notice, null, userId, type, client, at));
     }
 
     /// <summary>Returns when every piece of work queued before the call has been done (or failed and was logged).</summary>
@@ -141,7 +147,7 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
         _queue.Writer.TryComplete();
     }
 
-    private void Enqueue(EmailWork work)
+    private bool Enqueue(EmailWork work)
     {
         if (Volatile.Read(ref _state) == 0 && Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
@@ -153,7 +159,10 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
         {
             _progress.Finish();
             Skipped(_logger, work.Kind);
+            return false;
         }
+
+        return true;
     }
 
     private async Task RunAsync()

@@ -71,6 +71,52 @@ public sealed class AuditTests
     }
 
     [Fact]
+    public async Task EveryEventType_IsLoggedWithTheIdDocsOperationsMdPublishes()
+    {
+        // Operators alert on these ids: the whole table in docs/operations.md is pinned, so reordering the list of
+        // types (which numbers them) fails here instead of silently renumbering a release's log events.
+        var documented = System.Text.RegularExpressions.Regex.Matches(
+                File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "operations.md")), @"(30\d\d)\s+`([a-z_.]+)`")
+            .ToDictionary(m => m.Groups[2].Value, m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        documented.Keys.Should().BeEquivalentTo(AuditEventTypes.All);
+
+        var logs = new CapturingLoggerProvider();
+        using var s = new TestServices(configureServices: services => services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+        var recorder = s.Get<AuditRecorder>();
+        foreach (var type in AuditEventTypes.All)
+        {
+            await recorder.RecordAsync(type, AuditOutcome.Success, Guid.NewGuid(), null, Ct);
+        }
+
+        logs.EventIds.Where(e => e.Id is >= 3000 and < 3100).Select(e => (e.Name, e.Id)).Should().Equal(AuditEventTypes.All.Select(t => ((string?)t, documented[t])));
+    }
+
+    [Fact]
+    public void EventIds_AreVersion7_CarryTheirMillisecond_AndSortByTime()
+    {
+        var earlier = TestServices.Start;
+        var ids = Enumerable.Range(0, 1_000).Select(i => AuditRecorder.NewId(earlier.AddMilliseconds(i))).ToList();
+
+        ids.Should().OnlyHaveUniqueItems().And.OnlyContain(id => id.Version == 7 && id.Variant >= 8 && id.Variant < 12);
+        ids.Should().BeInAscendingOrder(Comparer<Guid>.Create((a, b) => string.CompareOrdinal(a.ToString("N"), b.ToString("N"))), "the id sorts as the time it was made");
+        var bytes = ids[0].ToByteArray(bigEndian: true);
+        var milliseconds = ((long)bytes[0] << 40) | ((long)bytes[1] << 32) | ((long)bytes[2] << 24) | ((long)bytes[3] << 16) | ((long)bytes[4] << 8) | bytes[5];
+        milliseconds.Should().Be(earlier.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task Details_AreCutToSixteen_AndInputStaysData()
+    {
+        using var s = new TestServices();
+        var details = Enumerable.Range(0, 40).ToDictionary(i => $"k{i:D2}", i => i == 0 ? "line\r\nforged: entry'; DROP TABLE x; -- {0} ${{x}}" : "v");
+        await s.Get<AuditRecorder>().RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, null, null, Ct, details: details);
+
+        var e = s.Audit.Events[^1];
+        e.Details.Should().HaveCount(AuditRecorder.MaxDetails);
+        e.Details["k00"].Should().Be(details["k00"], "kept as data, byte for byte, never interpreted");
+    }
+
+    [Fact]
     public async Task ClientStrings_AreCut_AndNulOrBrokenSurrogatesReplaced_SoEveryStoreAcceptsThem()
     {
         using var s = new TestServices();

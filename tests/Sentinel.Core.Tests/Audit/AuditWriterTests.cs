@@ -110,6 +110,47 @@ public sealed class AuditWriterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task StoreOutage_RetryDelays_DoubleFromRetryDelay_UpToMaxRetryDelay()
+    {
+        // SECURITY A4 without hammering a store that is down: after one immediate retry (a stale chain head is the
+        // likeliest cause), the writer waits RetryDelay, then twice that, and so on up to MaxRetryDelay.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        _store.Clock = time;
+        await using var provider = BuildWith(o =>
+        {
+            o.Audit.RetryDelay = TimeSpan.FromMilliseconds(200);
+            o.Audit.MaxRetryDelay = TimeSpan.FromMilliseconds(500);
+        }, time);
+        var writer = provider.GetRequiredService<AuditWriter>();
+        _store.FailNext(5);
+
+        await writer.WriteAsync(NewEvent(), Ct);
+        await WaitForAttemptsAsync(2);
+        foreach (var (delay, attempts) in new[] { (200, 3), (400, 4), (500, 5), (500, 6) })
+        {
+            time.Advance(TimeSpan.FromMilliseconds(delay - 1));
+            await Task.Delay(100, Ct); // a retry due earlier would have run by now
+            _store.AttemptTimes.Should().HaveCount(attempts - 1, "no retry before {0} ms", delay);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            await WaitForAttemptsAsync(attempts);
+        }
+
+        await writer.FlushAsync(Ct).AsTask().WaitAsync(Patience, Ct);
+        _store.AttemptTimes.Select(t => (t - DateTimeOffset.UnixEpoch).TotalMilliseconds).Should().Equal(0, 0, 200, 600, 1100, 1600);
+        _store.Entries.Should().HaveCount(1);
+    }
+
+    private async Task WaitForAttemptsAsync(int count)
+    {
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        patience.CancelAfter(Patience);
+        while (_store.AttemptTimes.Count < count)
+        {
+            await Task.Delay(5, patience.Token);
+        }
+    }
+
+    [Fact]
     public async Task AFailedWriteThatDidCommit_IsNotWrittenTwice()
     {
         _store.CommitThenFailNext(1);
@@ -141,6 +182,7 @@ public sealed class AuditWriterTests : IAsyncDisposable
 
         _store.Entries.Select(e => e.Id).Should().Equal(events.Select(e => e.Id));
         Writer.QueueDepth.Should().Be(0);
+        _store.LargestBatch.Should().Be(50, "what queued while the store was busy goes in batches of BatchSize, not one by one");
 
         // An event after shutdown (a request still finishing) is written directly.
         var late = NewEvent(AuditEventTypes.Logout);
@@ -280,9 +322,14 @@ public sealed class AuditWriterTests : IAsyncDisposable
         (await audit.QueryAsync(new AuditQuery { Type = "login.hacked" }, null, null, Ct)).Error!.Errors!.Keys.Should().Equal("type");
     }
 
-    private ServiceProvider BuildWith(Action<SentinelOptions> configure)
+    private ServiceProvider BuildWith(Action<SentinelOptions> configure, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
         services.AddLogging(b => b.AddProvider(_logs));
         services.AddSingleton<IAuditStore>(_store);
         services.AddSentinelCore(o =>
@@ -307,10 +354,25 @@ public sealed class AuditWriterTests : IAsyncDisposable
         private TaskCompletionSource _open = Open();
         private int _failNext;
         private int _commitThenFailNext;
+        private readonly List<DateTimeOffset> _attemptTimes = [];
 
         public int FailedAttempts { get; private set; }
 
         public int LargestBatch { get; private set; }
+
+        /// <summary>When set, the time of each append attempt is kept in <see cref="AttemptTimes"/>.</summary>
+        public TimeProvider? Clock { get; set; }
+
+        public List<DateTimeOffset> AttemptTimes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _attemptTimes];
+                }
+            }
+        }
 
         public IReadOnlyList<AuditEntry> Entries => _inner.ReadChainAsync(0, int.MaxValue, default).AsTask().Result;
 
@@ -329,6 +391,11 @@ public sealed class AuditWriterTests : IAsyncDisposable
             await _open.Task.WaitAsync(cancellationToken);
             lock (_gate)
             {
+                if (Clock is not null)
+                {
+                    _attemptTimes.Add(Clock.GetUtcNow());
+                }
+
                 if (_failNext > 0)
                 {
                     _failNext--;
