@@ -75,14 +75,25 @@ public class AuditEnqueueContentionBenchmarks
         _held.Drain();
     }
 
-    private static void OnTwoThreads(Action body) =>
-        Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, _ =>
+    // One dedicated thread plus the calling one, started together: Parallel.For's second worker comes from the
+    // thread pool and can start late, which made the two "concurrent" loops partly run one after the other.
+    private static void OnTwoThreads(Action body)
+    {
+        using var start = new Barrier(2);
+        void Loop()
         {
+            start.SignalAndWait();
             for (var i = 0; i < EventsPerThread; i++)
             {
                 body();
             }
-        });
+        }
+
+        var other = new Thread(Loop);
+        other.Start();
+        Loop();
+        other.Join();
+    }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = EventsPerThread, Description = "Channel<T>.TryWrite (bare), 2 threads")]
     public void BareChannel() => OnTwoThreads(() => _fixture.Channel.Writer.TryWrite(_fixture.Event));
@@ -92,6 +103,9 @@ public class AuditEnqueueContentionBenchmarks
 
     [Benchmark(OperationsPerInvoke = EventsPerThread, Description = "AuditWriter.WriteAsync, 2 threads, loop held (enqueue alone)")]
     public void WriterEnqueueAlone() => OnTwoThreads(() => AuditFixture.Complete(_held.Writer.WriteAsync(_held.Event, CancellationToken.None)));
+
+    [Benchmark(OperationsPerInvoke = EventsPerThread, Description = "AuditRecorder.RecordAsync, building only (no queue), 2 threads")]
+    public void RecorderBuildOnly() => OnTwoThreads(() => AuditFixture.Complete(_fixture.RecordAlone()));
 
     [Benchmark(OperationsPerInvoke = EventsPerThread, Description = "AuditRecorder.RecordAsync (whole event), 2 threads")]
     public void RecorderRecord() => OnTwoThreads(() => AuditFixture.Complete(_fixture.Record()));
