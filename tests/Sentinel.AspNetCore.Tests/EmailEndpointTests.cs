@@ -299,14 +299,15 @@ public sealed class EmailEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SecurityNotices_GoOut_ForPasswordMfaAndKeyChanges()
+    public async Task SecurityNotices_GoOut_ForPasswordMfaKeyAndReuseEvents_AndTheAuditSaysSo()
     {
         var (email, tokens) = await _host.SignUpAndLoginAsync();
         (await _host.PostAsync("/auth/password", new { currentPassword = SentinelTestHost.Password, newPassword = "a brand new passphrase" }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
 
         var session = await _host.LoginAsync(email, "a brand new passphrase");
         _host.Time.Advance(TimeSpan.FromMinutes(1));
-        (await _host.PostAsync("/auth/api-keys", new { name = "ci", scopes = Array.Empty<string>() }, session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Created);
+        var key = await (await _host.PostAsync("/auth/api-keys", new { name = "ci", scopes = Array.Empty<string>() }, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        (await _host.PostAsync($"/auth/api-keys/{key.GetProperty("id").GetString()}/rotate", null, session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Created);
         var setup = await (await _host.PostAsync("/auth/mfa/totp/setup", null, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         var secret = Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());
         (await _host.PostAsync("/auth/mfa/totp/confirm", new { code = new Totp(secret).ComputeTotp(_host.Time.GetUtcNow().UtcDateTime) }, session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -319,7 +320,8 @@ public sealed class EmailEndpointTests : IAsyncLifetime
 
         var notices = (await MailAsync()).OfType<SecurityNoticeMessage>().Where(n => n.To == email).ToList();
         notices.Select(n => n.EventType).Should().Equal(
-            AuditEventTypes.PasswordChanged, AuditEventTypes.ApiKeyCreated, AuditEventTypes.MfaEnabled, AuditEventTypes.MfaDisabled, AuditEventTypes.TokenReuseDetected);
+            AuditEventTypes.PasswordChanged, AuditEventTypes.ApiKeyCreated, AuditEventTypes.ApiKeyRotated, AuditEventTypes.MfaEnabled, AuditEventTypes.MfaDisabled,
+            AuditEventTypes.TokenReuseDetected);
         notices[0].At.Should().Be(SentinelTestHost.Start);
         notices[1].At.Should().Be(SentinelTestHost.Start.AddMinutes(1));
 

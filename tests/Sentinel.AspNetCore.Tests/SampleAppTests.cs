@@ -13,6 +13,7 @@ namespace Sentinel.AspNetCore.Tests;
 public sealed class SampleAppTests : IAsyncLifetime
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"sentinel-sample-{Guid.NewGuid():N}.db");
+    private readonly HostTelemetry _telemetry = new();
     private WebApplicationFactory<Program> _factory = null!;
 
     private readonly string _mail = Path.Combine(Path.GetTempPath(), $"sentinel-sample-mail-{Guid.NewGuid():N}");
@@ -27,13 +28,15 @@ public sealed class SampleAppTests : IAsyncLifetime
             .UseSetting("Sentinel:Sample:AdminPassword", "sample owner passphrase")
             .UseSetting("Sentinel:Passwords:Argon2MemoryKiB", "64")
             .UseSetting("Sentinel:Passwords:Argon2Iterations", "1")
-            .UseSetting("Sentinel:Sample:MailFolder", _mail));
+            .UseSetting("Sentinel:Sample:MailFolder", _mail)
+            .ConfigureServices(_telemetry.Attach));
         return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();
+        _telemetry.Dispose();
         SqliteConnection.ClearAllPools();
         File.Delete(_path);
         if (Directory.Exists(_mail))
@@ -109,7 +112,14 @@ public sealed class SampleAppTests : IAsyncLifetime
 
         var mail = Directory.GetFiles(_mail, "*ResetPasswordMessage.txt").Should().ContainSingle().Subject;
         var text = await File.ReadAllTextAsync(mail, Ct);
-        text.Should().StartWith("To: ada@example.com").And.Contain("http://localhost:5080/?reset=");
+        text.Should().StartWith("To: ada@example.com").And.Contain("http://localhost:5080/?reset=").And.Contain("for 30 minutes");
+
+        // The log points a person at the file, and never holds the link's token.
+        var token = text[(text.IndexOf("?reset=", StringComparison.Ordinal) + 7)..].Split('\n')[0].Trim();
+        token.Should().HaveLength(43);
+        _telemetry.LogLines.Should().Contain(l => l.StartsWith("10 ", StringComparison.Ordinal) && l.Contains(Path.GetFileName(mail), StringComparison.Ordinal));
+        _telemetry.LogLines.Should().Contain(l => l.StartsWith("1512 Sent a ResetPasswordMessage email to user ", StringComparison.Ordinal));
+        _telemetry.LogLines.Should().NotContain(l => l.Contains(token, StringComparison.Ordinal));
     }
 
     [Fact]

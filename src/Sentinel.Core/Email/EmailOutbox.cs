@@ -20,7 +20,7 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     private static readonly HashSet<string> NoticeTypes = new(StringComparer.Ordinal)
     {
         AuditEventTypes.PasswordChanged, AuditEventTypes.PasswordReset, AuditEventTypes.MfaEnabled, AuditEventTypes.MfaDisabled,
-        AuditEventTypes.ApiKeyCreated, AuditEventTypes.TokenReuseDetected,
+        AuditEventTypes.ApiKeyCreated, AuditEventTypes.ApiKeyRotated, AuditEventTypes.TokenReuseDetected, // a rotation mints a new secret too
     };
 
     private readonly Channel<EmailWork> _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
