@@ -172,6 +172,9 @@ public sealed class SampleInstance(string name, IReadOnlyDictionary<string, stri
 
     public string Name { get; } = name;
 
+    /// <summary>The folder the instance's sample sender writes emails to.</summary>
+    public string MailFolder => environment["Sentinel__Sample__MailFolder"];
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public string Log

@@ -171,6 +171,45 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     }
 
     [Fact]
+    public async Task MailboxLimit_CountsAcrossInstances()
+    {
+        cluster.Require();
+        var clients = cluster.Instances.Select(i => i.Client(NextAddress())).ToList();
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        string userId;
+        using (var registered = await PostAsync(clients[0], "/auth/register", new { email, password = "cluster " + Guid.NewGuid().ToString("N") }))
+        {
+            registered.StatusCode.Should().Be(HttpStatusCode.Created); // its confirmation email is the mailbox's first of 5 this hour
+            userId = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+
+        // 9 "forgot password" requests for one mailbox, spread over the three instances.
+        for (var i = 0; i < 9; i++)
+        {
+            using var response = await PostAsync(clients[i % 3], "/auth/password/forgot", new { email });
+            response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+
+        // Each request is decided in the background and audited: wait until all 9 are.
+        var admin = await LoginAsync(cluster.A.Client(), SampleCluster.AdminEmail, SampleCluster.AdminPassword);
+        var watch = Stopwatch.StartNew();
+        List<JsonElement> requests;
+        do
+        {
+            using var page = await SendAsync(cluster.A.Client(), HttpMethod.Get, $"/auth/audit?type=password.reset_requested&userId={userId}&limit=500", admin.AccessToken, null);
+            requests = [.. (await page.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()];
+        }
+        while (requests.Count < 9 && watch.Elapsed < TimeSpan.FromSeconds(30) && await Delay());
+
+        var sent = cluster.Instances.SelectMany(i => Directory.Exists(i.MailFolder) ? Directory.GetFiles(i.MailFolder, "*ResetPasswordMessage.txt") : [])
+            .Count(f => File.ReadAllText(f).StartsWith($"To: {email}\n", StringComparison.Ordinal));
+        Report($"reset emails sent for 9 requests over 3 instances, mailbox limit 5 an hour (1 used by the confirmation email): {sent}");
+        requests.Should().HaveCount(9);
+        sent.Should().Be(4, "the mailbox's hourly count is shared in Redis, not kept per instance (up to 3 × 5)");
+        requests.Count(e => e.GetProperty("details").TryGetProperty("reason", out var r) && r.GetString() == "too_many_emails").Should().Be(5);
+    }
+
+    [Fact]
     public async Task RedisDown_InstancesKeepServing_ReadRevocationsFromTheStore_AndRecover()
     {
         cluster.Require();

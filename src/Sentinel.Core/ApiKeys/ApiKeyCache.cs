@@ -201,4 +201,7 @@ public sealed record VerifiedApiKey(
 {
     internal static VerifiedApiKey From(ApiKeyRecord r) =>
         new(r.Id, r.UserId, r.Name, r.Hash, new HashSet<string>(r.Scopes, StringComparer.Ordinal), r.ExpiresAt, r.RevokedAt, r.RateLimitPermits);
+
+    /// <summary>The key's budget in a shared <see cref="RateLimiting.IRateLimitCounterStore"/>, made once per cached key.</summary>
+    internal string SharedLimitKey { get; } = "key:" + Id.ToString("N");
 }

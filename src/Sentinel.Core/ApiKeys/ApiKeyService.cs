@@ -22,7 +22,7 @@ public sealed class ApiKeyService
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
     public ApiKeyService(
-        IApiKeyStore store, ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, Diagnostics.SentinelMetrics? metrics = null)
+        IApiKeyStore store, ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, ApiKeyVerifier? verifier = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -30,7 +30,7 @@ public sealed class ApiKeyService
         _audit = audit;
         _options = options.Value.ApiKeys;
         _time = time;
-        _verifier = new ApiKeyVerifier(cache, audit, options, time, metrics: metrics);
+        _verifier = verifier ?? new ApiKeyVerifier(cache, audit, options, time); // DI passes the singleton, with shared limits and metrics
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ namespace Sentinel.ApiKeys;
 /// <param name="sharedLimits">Where the per-key budgets are counted across instances; null counts in this process.</param>
 /// <param name="metrics">Where each verification is counted by result (<c>sentinel.apikey.verifications</c>).</param>
 public sealed class ApiKeyVerifier(
-    ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, IApiKeyRateLimitStore? sharedLimits = null,
+    ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, RateLimiting.IRateLimitCounterStore? sharedLimits = null,
     Diagnostics.SentinelMetrics? metrics = null)
 {
     private readonly ApiKeyOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value.ApiKeys;
@@ -96,7 +96,7 @@ public sealed class ApiKeyVerifier(
     // Several instances: the budget is counted where they all see it (one round trip to it per request).
     private async ValueTask<ApiKeyVerification> DecideSharedAsync(VerifiedApiKey key, int permits, ClientInfo? client, CancellationToken cancellationToken)
     {
-        if (await sharedLimits!.TryAcquireAsync(key.Id, permits, _options.RateLimitWindow, cancellationToken).ConfigureAwait(false) is { } retryAfter)
+        if (await sharedLimits!.TryAcquireAsync(key.SharedLimitKey, permits, _options.RateLimitWindow, cancellationToken).ConfigureAwait(false) is { } retryAfter)
         {
             return await RateLimitedAsync(key, retryAfter, client, cancellationToken).ConfigureAwait(false);
         }

@@ -39,7 +39,7 @@ public sealed record AuditEvent
     /// <summary>A small map of non-secret facts, such as <c>reason</c>.</summary>
     public IReadOnlyDictionary<string, string> Details { get; init; } = NoDetails;
 
-    internal static readonly IReadOnlyDictionary<string, string> NoDetails = new Dictionary<string, string>();
+    internal static readonly IReadOnlyDictionary<string, string> NoDetails = System.Collections.Frozen.FrozenDictionary<string, string>.Empty;
 }
 
 /// <summary>Whether the audited decision allowed or refused the action.</summary>

@@ -86,31 +86,27 @@ public sealed class AuditRecorder
         return _log.WriteAsync(auditEvent, cancellationToken);
     }
 
-    // An event whose security notice email was queued says so: the audit trail shows the owner was told.
-    private static readonly IReadOnlyDictionary<string, string> NoticeQueued = new Dictionary<string, string>(StringComparer.Ordinal) { ["notice"] = "queued" };
+    // An event whose security notice email was queued says so (queued, not delivered: a failed send is log event 1503).
+    private static readonly IReadOnlyDictionary<string, string> NoticeQueued = new Dictionary<string, string>(StringComparer.Ordinal) { ["notice"] = "queued" }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> ReasonOnly = new(StringComparer.Ordinal);
 
     private static IReadOnlyDictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details, bool noticeQueued)
     {
-        if (noticeQueued)
-        {
-            if (details is null && reason is null)
-            {
-                return NoticeQueued;
-            }
-
-            details = details is null ? NoticeQueued : new Dictionary<string, string>(details.Take(MaxDetails - 2), StringComparer.Ordinal) { ["notice"] = "queued" };
-        }
-
-        if (details is null)
+        if (details is null && !noticeQueued)
         {
             // Reasons come from closed sets: share one read-only map per reason instead of allocating per event.
-            return reason is null ? AuditEvent.NoDetails : ReasonOnly.GetOrAdd(reason, static r => new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = r });
+            return reason is null ? AuditEvent.NoDetails : ReasonOnly.GetOrAdd(reason, static r => new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = r }.ToFrozenDictionary(StringComparer.Ordinal));
         }
 
+        if (details is null && reason is null)
+        {
+            return NoticeQueued;
+        }
+
+        // The caller's entries, cut so that with Sentinel's own ("reason", "notice") there are at most MaxDetails.
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in details.Take(MaxDetails))
+        foreach (var (key, value) in (details ?? AuditEvent.NoDetails).Take(MaxDetails - (reason is null ? 0 : 1) - (noticeQueued ? 1 : 0)))
         {
             map[Limit(key)!] = Limit(value)!;
         }
@@ -118,6 +114,11 @@ public sealed class AuditRecorder
         if (reason is not null)
         {
             map["reason"] = reason;
+        }
+
+        if (noticeQueued)
+        {
+            map["notice"] = "queued";
         }
 
         return map;

@@ -159,7 +159,7 @@ public sealed partial class AccountRecoveryService
                     return;
                 }
 
-                if (!TryCountSend(user))
+                if (!await TryCountSendAsync(user, cancellationToken).ConfigureAwait(false))
                 {
                     await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Failure, user.Id, work.Client, cancellationToken, "too_many_emails").ConfigureAwait(false);
                     return;
@@ -171,7 +171,7 @@ public sealed partial class AccountRecoveryService
                 return;
 
             case EmailWorkKind.Confirmation:
-                if (user is null || user.EmailConfirmed || user.IsDisabled || !TryCountSend(user))
+                if (user is null || user.EmailConfirmed || user.IsDisabled || !await TryCountSendAsync(user, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -181,7 +181,7 @@ public sealed partial class AccountRecoveryService
                 return;
 
             case EmailWorkKind.Notice:
-                if (user is null)
+                if (user is null || !_options.SendSecurityNotices) // also checked when queued; an outbox built by hand may lack the options
                 {
                     return;
                 }
@@ -202,8 +202,8 @@ public sealed partial class AccountRecoveryService
         EmailSent(_logger, message is SecurityNoticeMessage notice ? "security notice (" + notice.EventType + ")" : message.GetType().Name, userId);
     }
 
-    private bool TryCountSend(SentinelUser user) =>
-        _outbox.TryCountSend(user.NormalizedEmail, _time.GetUtcNow(), _options.MaxEmailsPerAddressPerHour);
+    private ValueTask<bool> TryCountSendAsync(SentinelUser user, CancellationToken cancellationToken) =>
+        _outbox.TryCountSendAsync(user.NormalizedEmail, _time.GetUtcNow(), _options.MaxEmailsPerAddressPerHour, cancellationToken);
 
     /// <summary>Issues a token for <paramref name="purpose"/>; older unused ones of the same purpose stop working.</summary>
     private async Task<string> IssueAsync(Guid userId, OneTimeTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)

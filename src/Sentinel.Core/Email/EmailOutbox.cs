@@ -28,6 +28,7 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly bool _hasSender;
     private readonly bool _sendNotices;
+    private readonly RateLimiting.IRateLimitCounterStore? _sharedCounts;
 
     // Per address, sends in the current hour: a mailbox cannot be flooded through the endpoints.
     private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStart, int Count)> _sendsByAddress = new(StringComparer.Ordinal);
@@ -38,10 +39,11 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     /// <summary>Creates the outbox; its loop starts with the first piece of work.</summary>
     public EmailOutbox(
         IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, ILogger<EmailOutbox>? logger = null,
-        Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null)
+        Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null, RateLimiting.IRateLimitCounterStore? sharedCounts = null)
     {
         ArgumentNullException.ThrowIfNull(senders);
         _scopes = scopes;
+        _sharedCounts = sharedCounts;
         _hasSender = senders.Any();
         _sendNotices = options?.Value.Email.SendSecurityNotices ?? true;
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -104,8 +106,25 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Counts one email to <paramref name="normalizedEmail"/>; <c>false</c> when the address had its hourly share.</summary>
-    internal bool TryCountSend(string normalizedEmail, DateTimeOffset now, int maxPerHour)
+    /// <summary>
+    /// Counts one email to <paramref name="normalizedEmail"/>; <c>false</c> when the address had its hourly share. With
+    /// a shared counter store (several instances), the count is shared, under the address's SHA-256 rather than the
+    /// address itself.
+    /// </summary>
+    internal async ValueTask<bool> TryCountSendAsync(string normalizedEmail, DateTimeOffset now, int maxPerHour, CancellationToken cancellationToken)
+    {
+        if (_sharedCounts is { IsAvailable: true } shared)
+        {
+            var key = "mail:" + System.Buffers.Text.Base64Url.EncodeToString(
+                System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(normalizedEmail)));
+            return await shared.TryAcquireAsync(key, maxPerHour, TimeSpan.FromHours(1), cancellationToken).ConfigureAwait(false) is null;
+        }
+
+        return TryCountSend(normalizedEmail, now, maxPerHour);
+    }
+
+    /// <summary>Counts one email to <paramref name="normalizedEmail"/> in this process' memory.</summary>
+    private bool TryCountSend(string normalizedEmail, DateTimeOffset now, int maxPerHour)
     {
         var allowed = false;
         _sendsByAddress.AddOrUpdate(

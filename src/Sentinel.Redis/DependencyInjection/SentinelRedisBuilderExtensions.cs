@@ -45,7 +45,7 @@ public static class SentinelRedisBuilderExtensions
 
         // Both read ShareRateLimits when used, so that it can also be set through Configure<SentinelRedisOptions>.
         services.Replace(ServiceDescriptor.Singleton<IRateLimitPartitionStore, RedisRateLimitPartitionStore>());
-        services.Replace(ServiceDescriptor.Singleton<Sentinel.ApiKeys.IApiKeyRateLimitStore, RedisApiKeyRateLimitStore>());
+        services.Replace(ServiceDescriptor.Singleton<Sentinel.RateLimiting.IRateLimitCounterStore, RedisRateLimitCounterStore>());
 
         return builder;
     }

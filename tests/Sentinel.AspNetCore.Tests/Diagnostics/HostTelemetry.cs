@@ -21,15 +21,12 @@ internal sealed class HostTelemetry : ILoggerProvider
 
     public IReadOnlyList<Measurement> Measurements => [.. _measurements];
 
-    /// <summary>Adds this provider to the host's logging, at every level.</summary>
+    /// <summary>Adds this provider to the host's logging, at every level (for this provider only).</summary>
     public void Attach(IServiceCollection services)
     {
         services.AddSingleton<ILoggerProvider>(this);
-        services.Configure<LoggerFilterOptions>(o =>
-        {
-            o.MinLevel = LogLevel.Trace;
-            o.Rules.Add(new LoggerFilterRule(typeof(HostTelemetry).FullName, null, LogLevel.Trace, null));
-        });
+        // A rule for this provider only: the host's other providers keep their level.
+        services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(typeof(HostTelemetry).FullName, null, LogLevel.Trace, null)));
     }
 
     /// <summary>Starts hearing the host's <c>Sentinel</c> meter.</summary>

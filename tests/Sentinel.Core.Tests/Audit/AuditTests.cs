@@ -114,6 +114,10 @@ public sealed class AuditTests
         var e = s.Audit.Events[^1];
         e.Details.Should().HaveCount(AuditRecorder.MaxDetails);
         e.Details["k00"].Should().Be(details["k00"], "kept as data, byte for byte, never interpreted");
+
+        await s.Get<AuditRecorder>().RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, null, null, Ct, reason: "wrong_password", details: details);
+        s.Audit.Events[^1].Details.Should().HaveCount(AuditRecorder.MaxDetails, "Sentinel's own reason counts toward the sixteen")
+            .And.Contain("reason", "wrong_password");
     }
 
     [Fact]

@@ -114,7 +114,7 @@ public sealed class AuditWriterTests : IAsyncDisposable
     {
         // SECURITY A4 without hammering a store that is down: after one immediate retry (a stale chain head is the
         // likeliest cause), the writer waits RetryDelay, then twice that, and so on up to MaxRetryDelay.
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var time = new TimerCountingTimeProvider();
         _store.Clock = time;
         await using var provider = BuildWith(o =>
         {
@@ -126,8 +126,11 @@ public sealed class AuditWriterTests : IAsyncDisposable
 
         await writer.WriteAsync(NewEvent(), Ct);
         await WaitForAttemptsAsync(2);
+        var wait = 0;
         foreach (var (delay, attempts) in new[] { (200, 3), (400, 4), (500, 5), (500, 6) })
         {
+            await WaitUntilAsync(() => time.TimersCreated > wait); // the writer is waiting (it started its timer)
+            wait++;
             time.Advance(TimeSpan.FromMilliseconds(delay - 1));
             await Task.Delay(100, Ct); // a retry due earlier would have run by now
             _store.AttemptTimes.Should().HaveCount(attempts - 1, "no retry before {0} ms", delay);
@@ -140,13 +143,29 @@ public sealed class AuditWriterTests : IAsyncDisposable
         _store.Entries.Should().HaveCount(1);
     }
 
-    private async Task WaitForAttemptsAsync(int count)
+    private Task WaitForAttemptsAsync(int count) => WaitUntilAsync(() => _store.AttemptTimes.Count >= count);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         patience.CancelAfter(Patience);
-        while (_store.AttemptTimes.Count < count)
+        while (!condition())
         {
             await Task.Delay(5, patience.Token);
+        }
+    }
+
+    /// <summary>A fake clock that counts the timers started on it, so a test advances it only once a wait has begun.</summary>
+    private sealed class TimerCountingTimeProvider() : Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch)
+    {
+        private int _timers;
+
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return base.CreateTimer(callback, state, dueTime, period);
         }
     }
 
