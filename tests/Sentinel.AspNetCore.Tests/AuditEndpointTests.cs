@@ -320,6 +320,56 @@ public sealed class AuditEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AWitnessHead_CatchesWhatTheChainAloneCannot_ARecomputedChain_AndDeletedNewestEvents()
+    {
+        // SECURITY A3 against someone who can write the table and knows the chain's format.
+        var (email, _) = await _host.SignUpAndLoginAsync();
+        await _host.PostAsync("/auth/login", new { email, password = "wrong horse battery" });
+        await _host.SignUpAndLoginAsync();
+        var entries = await _host.AuditAsync();
+        await using var scope = _host.App.Services.CreateAsyncScope();
+        var audit = scope.ServiceProvider.GetRequiredService<AuditService>();
+        var head = await audit.GetHeadAsync(Ct);
+        (head.Sequence, head.Hash).Should().BeEquivalentTo((entries[^1].Sequence, entries[^1].Hash));
+
+        // The host logs the head every maintenance round (5 minutes), so a copy leaves the database.
+        _telemetry.Listen(_host.App.Services);
+        _host.Time.Advance(TimeSpan.FromMinutes(5));
+        var logged = $"1413 Audit chain head: sequence {head.Sequence}, hash {Convert.ToHexStringLower(head.Hash)}.";
+        using (var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            patience.CancelAfter(TimeSpan.FromSeconds(30));
+            while (!_telemetry.LogLines.Any(l => l.StartsWith(logged, StringComparison.Ordinal)))
+            {
+                await Task.Delay(20, patience.Token);
+            }
+        }
+
+        // 1. The failed sign-in becomes a success, and every later hash is recomputed: the chain alone verifies.
+        var db = scope.ServiceProvider.GetRequiredService<SentinelDbContext>();
+        var failed = entries.Single(e => e.Type == AuditEventTypes.LoginFailed);
+        var previous = entries.Single(e => e.Sequence == failed.Sequence - 1).Hash;
+        foreach (var entry in entries.Where(e => e.Sequence >= failed.Sequence))
+        {
+            var auditEvent = entry.Sequence == failed.Sequence
+                ? entry.ToEvent() with { Type = AuditEventTypes.LoginSucceeded, Outcome = AuditOutcome.Success }
+                : entry.ToEvent();
+            var forged = AuditEntry.Link(auditEvent, entry.Sequence, previous);
+            (await db.Database.ExecuteSqlAsync(
+                $"UPDATE sentinel_audit_events SET \"Type\" = {forged.Type}, \"Outcome\" = {(int)forged.Outcome}, \"PreviousHash\" = {forged.PreviousHash}, \"Hash\" = {forged.Hash} WHERE \"Sequence\" = {forged.Sequence}", Ct)).Should().Be(1);
+            previous = forged.Hash;
+        }
+
+        (await audit.VerifyAsync(Ct)).Valid.Should().BeTrue("a recomputed chain is consistent: the chain alone cannot tell");
+        (await audit.VerifyAsync(head, Ct)).Should().Be(new AuditVerification(false, entries.Count, entries[^1].Id), "the head no longer has the hash the witness holds");
+
+        // 2. The newest two events are deleted: the shorter chain verifies, the witness does not.
+        (await db.Database.ExecuteSqlAsync($"DELETE FROM sentinel_audit_events WHERE \"Sequence\" > {head.Sequence - 2}", Ct)).Should().Be(2);
+        (await audit.VerifyAsync(Ct)).Valid.Should().BeTrue();
+        (await audit.VerifyAsync(head, Ct)).Should().Be(new AuditVerification(false, entries.Count - 2, null), "the chain ends before the witnessed head");
+    }
+
+    [Fact]
     public async Task Retention_PrunesOldEvents_OnTheHostsSchedule_AndTheRestStillVerifies()
     {
         await using var host = await SentinelTestHost.StartAsync(o => o.Audit.Retention = TimeSpan.FromDays(1));

@@ -14,8 +14,9 @@ namespace Sentinel.AspNetCore.Hosting;
 /// <summary>
 /// Loads signing keys and revocations before the host serves requests, then keeps them current: reads revocations
 /// made through other instances every <see cref="Cluster.ClusterOptions.ReloadInterval"/>, writes API key usage
-/// every minute, and every five minutes rotates keys on schedule and prunes what has expired (sessions, audit events
-/// past retention). At stop it writes API key usage and the queued audit events.
+/// every minute, and every five minutes rotates keys on schedule, prunes what has expired (sessions, audit events
+/// past retention) and logs the audit chain's head when it moved. At stop it writes API key usage and the queued
+/// audit events.
 /// </summary>
 internal sealed partial class SentinelHostedService(
     IServiceProvider services, IOptions<SentinelOptions> options, TimeProvider time, ILogger<SentinelHostedService> logger) : IHostedService, IDisposable
@@ -25,6 +26,7 @@ internal sealed partial class SentinelHostedService(
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private int _disposed;
+    private long _loggedHeadSequence = -1;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -126,7 +128,15 @@ internal sealed partial class SentinelHostedService(
         {
             await scope.ServiceProvider.GetRequiredService<ISessionStore>()
                 .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
-            await scope.ServiceProvider.GetRequiredService<AuditService>().PruneAsync(stopping).ConfigureAwait(false);
+            var audit = scope.ServiceProvider.GetRequiredService<AuditService>();
+            await audit.PruneAsync(stopping).ConfigureAwait(false);
+            // The chain's head, into the logs, which leave the database: a witness for AuditService.VerifyAsync(head).
+            var head = await audit.GetHeadAsync(stopping).ConfigureAwait(false);
+            if (head.Sequence != Interlocked.Exchange(ref _loggedHeadSequence, head.Sequence))
+            {
+                AuditHead(logger, head.Sequence, Convert.ToHexStringLower(head.Hash));
+            }
+
             await scope.ServiceProvider.GetRequiredService<Sentinel.Email.IOneTimeTokenStore>()
                 .DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), stopping).ConfigureAwait(false);
         }
@@ -149,6 +159,9 @@ internal sealed partial class SentinelHostedService(
             _stopping.Dispose();
         }
     }
+
+    [LoggerMessage(1413, LogLevel.Information, "Audit chain head: sequence {Sequence}, hash {Hash}.")]
+    private static partial void AuditHead(ILogger logger, long sequence, string hash);
 
     [LoggerMessage(2001, LogLevel.Warning, "Sentinel's periodic work (revocation reads, key rotation, pruning) failed; it will retry.")]
     private static partial void MaintenanceFailed(ILogger logger, Exception exception);

@@ -82,7 +82,28 @@ public sealed partial class AuditService
     /// Walks the chain from its anchor to the newest entry and reports the first entry whose sequence, link to the
     /// previous hash, or own hash does not match (SECURITY A3).
     /// </summary>
-    public async ValueTask<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
+    public ValueTask<AuditVerification> VerifyAsync(CancellationToken cancellationToken) => VerifyAsync(null, cancellationToken);
+
+    /// <summary>
+    /// The chain's newest entry (its sequence and hash; the anchor's, or the genesis, when there is none). The hash
+    /// holds no secret. Kept where the database's writers cannot change it (the host logs it as event 1413), it lets
+    /// <see cref="VerifyAsync(AuditChainHead?, CancellationToken)"/> catch what the chain alone cannot: deleted newest
+    /// events, and an edit whose author recomputed every later hash.
+    /// </summary>
+    public async ValueTask<AuditChainHead> GetHeadAsync(CancellationToken cancellationToken)
+    {
+        await FlushBrieflyAsync(cancellationToken).ConfigureAwait(false);
+        return await _store.GetHeadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="VerifyAsync(CancellationToken)"/>, and checks that the chain still holds <paramref name="witness"/>,
+    /// a head read earlier with <see cref="GetHeadAsync"/>: the entry at its sequence must exist and keep its hash.
+    /// When the entry was deleted (the chain now ends before it), the result is invalid with no
+    /// <see cref="AuditVerification.FirstInvalidId"/>; when its hash changed, the entry is named. A witness that
+    /// retention has already pruned cannot be checked and is passed.
+    /// </summary>
+    public async ValueTask<AuditVerification> VerifyAsync(AuditChainHead? witness, CancellationToken cancellationToken)
     {
         await FlushBrieflyAsync(cancellationToken).ConfigureAwait(false);
         var anchor = await _store.GetAnchorAsync(cancellationToken).ConfigureAwait(false);
@@ -95,7 +116,8 @@ public sealed partial class AuditService
             foreach (var entry in page)
             {
                 checkedCount++;
-                if (entry.Sequence != sequence + 1 || !entry.PreviousHash.AsSpan().SequenceEqual(previous) || !entry.ComputeHash().AsSpan().SequenceEqual(entry.Hash))
+                if (entry.Sequence != sequence + 1 || !entry.PreviousHash.AsSpan().SequenceEqual(previous) || !entry.ComputeHash().AsSpan().SequenceEqual(entry.Hash)
+                    || (entry.Sequence == witness?.Sequence && !entry.Hash.AsSpan().SequenceEqual(witness.Hash)))
                 {
                     ChainBroken(_logger, entry.Id, entry.Sequence);
                     return new AuditVerification(false, checkedCount, entry.Id);
@@ -107,6 +129,12 @@ public sealed partial class AuditService
 
             if (page.Count < VerifyPageSize)
             {
+                if (witness is not null && sequence < witness.Sequence)
+                {
+                    ChainTruncated(_logger, sequence, witness.Sequence);
+                    return new AuditVerification(false, checkedCount, null);
+                }
+
                 return new AuditVerification(true, checkedCount, null);
             }
         }
@@ -173,6 +201,9 @@ public sealed partial class AuditService
 
     [LoggerMessage(1411, LogLevel.Error, "Audit chain verification failed at event {EventId} (sequence {Sequence}): it was edited, or an event before it was deleted.")]
     private static partial void ChainBroken(ILogger logger, Guid eventId, long sequence);
+
+    [LoggerMessage(1414, LogLevel.Error, "Audit chain verification failed: the chain ends at sequence {Sequence}, before the recorded head {WitnessSequence}; newer events were deleted.")]
+    private static partial void ChainTruncated(ILogger logger, long sequence, long witnessSequence);
 
     [LoggerMessage(1412, LogLevel.Information, "Pruned {Count} audit events past retention; the chain's anchor is now sequence {Sequence}.")]
     private static partial void Pruned(ILogger logger, int count, long sequence);
