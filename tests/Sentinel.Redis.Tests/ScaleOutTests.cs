@@ -18,11 +18,15 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
     private static int _nextAddress = 10;
 
+    // Each test signs in from its own client address: the per-address limits are shared by all three instances
+    // (that is the point), so tests sharing one address would spend each other's budget.
+    private readonly string _address = NextAddress();
+
     [Fact]
     public async Task T8_SignOutOnA_IsRefusedOnBAndC_WithinOneSecond()
     {
         cluster.Require();
-        var (a, b, c) = (cluster.A.Client(), cluster.B.Client(), cluster.C.Client());
+        var (a, b, c) = (cluster.A.Client(_address), cluster.B.Client(_address), cluster.C.Client(_address));
         var (email, password) = await RegisterAsync(a);
         var times = new List<TimeSpan>();
         for (var round = 0; round < 10; round++)
@@ -46,7 +50,7 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     public async Task T8_SignOutEverywhereOnB_IsRefusedOnA_WithinOneSecond()
     {
         cluster.Require();
-        var (a, b) = (cluster.A.Client(), cluster.B.Client());
+        var (a, b) = (cluster.A.Client(_address), cluster.B.Client(_address));
         var (email, password) = await RegisterAsync(a);
         var first = await LoginAsync(a, email, password);
         var second = await LoginAsync(b, email, password);
@@ -61,7 +65,7 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     public async Task K4_AKeyRevokedOnB_FailsOnC_WithinOneSecond()
     {
         cluster.Require();
-        var (a, b, c) = (cluster.A.Client(), cluster.B.Client(), cluster.C.Client());
+        var (a, b, c) = (cluster.A.Client(_address), cluster.B.Client(_address), cluster.C.Client(_address));
         var (email, password) = await RegisterAsync(a);
         var tokens = await LoginAsync(a, email, password);
         using var created = await SendAsync(a, HttpMethod.Post, "/auth/api-keys", tokens.AccessToken, new { name = "reports", scopes = new[] { "reports:read" } });
@@ -109,7 +113,7 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     public async Task T7_RefreshTokenReusedOnC_AfterUseOnB_RevokesTheSessionEverywhere()
     {
         cluster.Require();
-        var (a, b, c) = (cluster.A.Client(), cluster.B.Client(), cluster.C.Client());
+        var (a, b, c) = (cluster.A.Client(_address), cluster.B.Client(_address), cluster.C.Client(_address));
         var (email, password) = await RegisterAsync(a);
         var first = await LoginAsync(a, email, password);
 
@@ -152,11 +156,11 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     public async Task ApiKeyRateLimit_CountsAcrossInstances()
     {
         cluster.Require();
-        var (email, password) = await RegisterAsync(cluster.A.Client());
-        var tokens = await LoginAsync(cluster.A.Client(), email, password);
-        using var created = await SendAsync(cluster.A.Client(), HttpMethod.Post, "/auth/api-keys", tokens.AccessToken, new { name = "busy", scopes = new[] { "reports:read" } });
+        var (email, password) = await RegisterAsync(cluster.A.Client(_address));
+        var tokens = await LoginAsync(cluster.A.Client(_address), email, password);
+        using var created = await SendAsync(cluster.A.Client(_address), HttpMethod.Post, "/auth/api-keys", tokens.AccessToken, new { name = "busy", scopes = new[] { "reports:read" } });
         var secret = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
-        var clients = cluster.Instances.Select(i => i.Client()).ToList();
+        var clients = cluster.Instances.Select(i => i.Client(_address)).ToList();
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < SampleCluster.ApiKeyPermits + 15; i++)
@@ -191,12 +195,12 @@ public sealed class ScaleOutTests(SampleCluster cluster)
         }
 
         // Each request is decided in the background and audited: wait until all 9 are.
-        var admin = await LoginAsync(cluster.A.Client(), SampleCluster.AdminEmail, SampleCluster.AdminPassword);
+        var admin = await LoginAsync(cluster.A.Client(_address), SampleCluster.AdminEmail, SampleCluster.AdminPassword);
         var watch = Stopwatch.StartNew();
         List<JsonElement> requests;
         do
         {
-            using var page = await SendAsync(cluster.A.Client(), HttpMethod.Get, $"/auth/audit?type=password.reset_requested&userId={userId}&limit=500", admin.AccessToken, null);
+            using var page = await SendAsync(cluster.A.Client(_address), HttpMethod.Get, $"/auth/audit?type=password.reset_requested&userId={userId}&limit=500", admin.AccessToken, null);
             requests = [.. (await page.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray()];
         }
         while (requests.Count < 9 && watch.Elapsed < TimeSpan.FromSeconds(30) && await Delay());
@@ -213,7 +217,7 @@ public sealed class ScaleOutTests(SampleCluster cluster)
     public async Task RedisDown_InstancesKeepServing_ReadRevocationsFromTheStore_AndRecover()
     {
         cluster.Require();
-        var (a, b) = (cluster.A.Client(), cluster.B.Client());
+        var (a, b) = (cluster.A.Client(_address), cluster.B.Client(_address));
         var (email, password) = await RegisterAsync(a);
         await cluster.Redis.KillAsync();
         try
@@ -283,9 +287,9 @@ public sealed class ScaleOutTests(SampleCluster cluster)
         cluster.Require();
         var address = NextAddress();
         var (a, b) = (cluster.A.Client(address), cluster.B.Client(address));
-        var admin = await LoginAsync(cluster.A.Client(), SampleCluster.AdminEmail, SampleCluster.AdminPassword);
-        var (email, password) = await RegisterAsync(cluster.A.Client());
-        var user = await LoginAsync(cluster.A.Client(), email, password);
+        var admin = await LoginAsync(cluster.A.Client(_address), SampleCluster.AdminEmail, SampleCluster.AdminPassword);
+        var (email, password) = await RegisterAsync(cluster.A.Client(_address));
+        var user = await LoginAsync(cluster.A.Client(_address), email, password);
         (await GetProfileAsync(b, user.AccessToken)).Should().Be(HttpStatusCode.OK);
 
         await cluster.Postgres.StopAsync();
@@ -325,7 +329,7 @@ public sealed class ScaleOutTests(SampleCluster cluster)
             HttpStatusCode status;
             do
             {
-                using var again = await PostAsync(instance.Client(), "/auth/login", new { email, password });
+                using var again = await PostAsync(instance.Client(_address), "/auth/login", new { email, password });
                 status = again.StatusCode;
             }
             while (status != HttpStatusCode.OK && back.Elapsed < TimeSpan.FromSeconds(20) && await Delay());
@@ -340,7 +344,7 @@ public sealed class ScaleOutTests(SampleCluster cluster)
         var stored = 0;
         while (waited.Elapsed < TimeSpan.FromSeconds(20))
         {
-            using var page = await SendAsync(cluster.A.Client(), HttpMethod.Get, "/auth/audit?type=rate_limit.exceeded&limit=500", admin.AccessToken, null);
+            using var page = await SendAsync(cluster.A.Client(_address), HttpMethod.Get, "/auth/audit?type=rate_limit.exceeded&limit=500", admin.AccessToken, null);
             page.StatusCode.Should().Be(HttpStatusCode.OK);
             var items = (await page.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray();
             stored = items.Count(e => e.GetProperty("ipAddress").GetString() == address);
