@@ -75,6 +75,26 @@ public sealed class EmailEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reset_RefusesEveryEarlierAccessToken_EvenOneWhoseSessionTheStoreNoLongerLists()
+    {
+        // A reset revokes the user's sessions one by one and, as a backstop, every token issued before it: a token
+        // whose session row is gone (cleaned up, or never seen by this instance) is refused all the same.
+        var (email, before) = await _host.SignUpAndLoginAsync();
+        await using (var scope = _host.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Sentinel.EntityFramework.SentinelDbContext>();
+            (await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.ExecuteSqlRawAsync(db.Database, "DELETE FROM sentinel_sessions", Ct)).Should().Be(1);
+        }
+
+        (await _host.GetAsync("/auth/me", before.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK, "access tokens are checked in memory, not against the session table");
+        _host.Time.Advance(TimeSpan.FromSeconds(1));
+        var token = await ResetTokenAsync(email);
+        (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        (await _host.GetAsync("/auth/me", before.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Reset_UnlocksALockedOutAccount()
     {
         var (email, _) = await _host.SignUpAndLoginAsync();

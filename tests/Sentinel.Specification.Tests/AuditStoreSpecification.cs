@@ -38,9 +38,10 @@ public abstract class AuditStoreSpecification
         UserId = userId,
         SessionId = Guid.CreateVersion7(),
         IpAddress = "2001:db8::1",
-        UserAgent = "curl/8.5 \"quoted\" \u00e9\u4e2d\U0001F600",
+        // Quotes, a forged log line, SQL and template syntax: stored and read back as data, byte for byte.
+        UserAgent = "curl/8.5 \"quoted\" \u00e9\u4e2d\U0001F600\r\nforged: entry'; DROP TABLE sentinel_audit_events; -- {0} ${x}",
         TraceId = "4bf92f3577b34da6a3ce929d0e0e4736",
-        Details = new Dictionary<string, string> { ["reason"] = "wrong_password", ["b"] = "2", ["a"] = "1" },
+        Details = new Dictionary<string, string> { ["reason"] = "wrong_password", ["b"] = "2\n\"}", ["a"] = "1" },
     };
 
     private static async Task<List<AuditEntry>> AppendAsync(IAuditStore store, params AuditEvent[] events)
