@@ -88,9 +88,7 @@ public sealed class ApiKeyVerifier(
             return RateLimitedAsync(key, retryAfter, client, cancellationToken);
         }
 
-        cache.RecordUse(key);
-        metrics?.ApiKeyVerified("valid");
-        return new ValueTask<ApiKeyVerification>(new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null));
+        return new ValueTask<ApiKeyVerification>(Accept(key));
     }
 
     // Several instances: the budget is counted where they all see it (one round trip to it per request).
@@ -101,6 +99,12 @@ public sealed class ApiKeyVerifier(
             return await RateLimitedAsync(key, retryAfter, client, cancellationToken).ConfigureAwait(false);
         }
 
+        return Accept(key);
+    }
+
+    // A key within its budget: its use is counted for the aggregated apikey.used event and the metric.
+    private ApiKeyVerification Accept(VerifiedApiKey key)
+    {
         cache.RecordUse(key);
         metrics?.ApiKeyVerified("valid");
         return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
