@@ -6,6 +6,7 @@ using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.RateLimiting;
 using Sentinel.Tokens;
+using Sentinel.SignIn;
 using Sentinel.Users;
 
 namespace Sentinel;

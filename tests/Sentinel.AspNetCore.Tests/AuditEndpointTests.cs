@@ -245,7 +245,7 @@ public sealed class AuditEndpointTests : IAsyncLifetime
             [AuditEventTypes.LoginFailed] = 6, // one wrong password early, five before the account locks
             [AuditEventTypes.LoginLockedOut] = 2, // the account locking, then the sixth guess refused while locked
             [AuditEventTypes.MfaChallengeIssued] = 1,
-            [AuditEventTypes.MfaSucceeded] = 2, // the second factor of both MFA sign-ins: a code, then a recovery code
+            [AuditEventTypes.MfaSucceeded] = 4, // every second-factor check (M8): both MFA sign-ins (a code, a recovery code), regenerating, disabling
             [AuditEventTypes.MfaFailed] = 1,
             [AuditEventTypes.MfaEnabled] = 1,
             [AuditEventTypes.MfaDisabled] = 1,

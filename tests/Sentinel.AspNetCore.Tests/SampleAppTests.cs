@@ -145,7 +145,7 @@ public sealed class SampleAppTests : IAsyncLifetime
         var admin = await users.FindByEmailAsync("ADMIN@example.com", Ct);
         admin!.Roles.Should().Contain("admin");
         admin.PasswordHash.Should().StartWith("$argon2id$v=19$m=64,t=1,p=1$", "Sentinel options bind from configuration");
-        (await users.SignInWithPasswordAsync("admin@example.com", "sample owner passphrase", cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await scope.ServiceProvider.GetRequiredService<Sentinel.SignIn.SignInService>().PasswordSignInAsync("admin@example.com", "sample owner passphrase", cancellationToken: Ct)).Succeeded.Should().BeTrue();
         File.Exists(_path).Should().BeTrue();
     }
 }

@@ -46,6 +46,8 @@ internal sealed class TestServices : IDisposable
 
     public UserService Users => _scope.ServiceProvider.GetRequiredService<UserService>();
 
+    public Sentinel.SignIn.SignInService SignIn => _scope.ServiceProvider.GetRequiredService<Sentinel.SignIn.SignInService>();
+
     public IUserStore Store => _scope.ServiceProvider.GetRequiredService<IUserStore>();
 
     public InMemoryAuditLog Audit => _provider.GetRequiredService<InMemoryAuditLog>();

@@ -7,17 +7,14 @@ using Sentinel.AspNetCore.Endpoints.Contracts;
 using Sentinel.AspNetCore.Http;
 using Sentinel.AspNetCore.RateLimiting;
 using Sentinel.Audit;
-using Sentinel.Mfa;
 using Sentinel.Sessions;
-using Sentinel.Users;
+using Sentinel.SignIn;
 
 namespace Sentinel.AspNetCore.Endpoints;
 
 /// <summary>Sign-in, refresh and logout: <c>POST /login</c>, <c>/refresh</c>, <c>/logout</c>, <c>/logout/all</c>.</summary>
 internal static class TokenEndpoints
 {
-    private static readonly string[] PasswordOnly = ["pwd"];
-
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
     {
         group.MapPost("/login", LoginAsync)
@@ -64,7 +61,7 @@ internal static class TokenEndpoints
         return group;
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, UserService users, SessionService sessions, MfaService mfa)
+    private static async Task<IResult> LoginAsync(HttpContext http, SignInService signIn)
     {
         var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.LoginRequest).ConfigureAwait(false);
         if (error is not null)
@@ -77,36 +74,13 @@ internal static class TokenEndpoints
             return invalid;
         }
 
-        var client = http.ClientInfo();
-        var signIn = await users.SignInWithPasswordAsync(body.Email, body.Password, client, http.RequestAborted).ConfigureAwait(false);
-        if (!signIn.TryGetValue(out var user))
-        {
-            return SentinelProblems.ToResult(signIn.Error!);
-        }
-
-        IReadOnlyList<string> methods = PasswordOnly;
-        if (await mfa.IsEnabledAsync(user.Id, http.RequestAborted).ConfigureAwait(false))
-        {
-            if (string.IsNullOrEmpty(body.TwoFactorCode) && string.IsNullOrEmpty(body.TwoFactorRecoveryCode))
-            {
-                return SentinelProblems.MfaRequired(await mfa.IssueChallengeAsync(user, client, http.RequestAborted).ConfigureAwait(false));
-            }
-
-            // The one-step form, as ASP.NET Core Identity's /login takes it.
-            var second = await mfa.CompleteSignInAsync(user, body.TwoFactorCode, body.TwoFactorRecoveryCode, client, http.RequestAborted).ConfigureAwait(false);
-            if (!second.TryGetValue(out var secondMethods))
-            {
-                return SentinelProblems.ToResult(second.Error!);
-            }
-
-            methods = secondMethods;
-        }
-
-        var pair = await sessions.StartAsync(user, methods, client, http.RequestAborted).ConfigureAwait(false);
-        return TokenResponse(pair);
+        // With a code, the one-step form, as ASP.NET Core Identity's /login takes it.
+        var result = await signIn.PasswordSignInAsync(
+            body.Email, body.Password, new SecondFactorCode(body.TwoFactorCode, body.TwoFactorRecoveryCode), http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        return SignInResponse(result);
     }
 
-    private static async Task<IResult> LoginMfaAsync(HttpContext http, SessionService sessions, MfaService mfa)
+    private static async Task<IResult> LoginMfaAsync(HttpContext http, SignInService signIn)
     {
         var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.LoginMfaRequest).ConfigureAwait(false);
         if (error is not null)
@@ -114,16 +88,17 @@ internal static class TokenEndpoints
             return error;
         }
 
-        var client = http.ClientInfo();
-        var redeemed = await mfa.RedeemChallengeAsync(body!.MfaToken, body.Code, body.RecoveryCode, client, http.RequestAborted).ConfigureAwait(false);
-        if (!redeemed.TryGetValue(out var signedIn))
-        {
-            return SentinelProblems.ToResult(redeemed.Error!);
-        }
-
-        var pair = await sessions.StartAsync(signedIn.User, signedIn.Methods, client, http.RequestAborted).ConfigureAwait(false);
-        return TokenResponse(pair);
+        var result = await signIn.CompleteSecondFactorAsync(body!.MfaToken, body.Code, body.RecoveryCode, http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        return SignInResponse(result);
     }
+
+    private static IResult SignInResponse(SignInResult result) => result switch
+    {
+        SignInResult.Success success => TokenResponse(success.Tokens),
+        SignInResult.SecondFactorRequired challenge => SentinelProblems.MfaRequired(challenge.MfaToken),
+        SignInResult.LockedOut or SignInResult.EmailNotConfirmed or SignInResult.Failure => SentinelProblems.ToResult(result.Error!),
+        _ => throw new InvalidOperationException("Unknown sign-in result."),
+    };
 
     private static async Task<IResult> RefreshAsync(HttpContext http, SessionService sessions)
     {

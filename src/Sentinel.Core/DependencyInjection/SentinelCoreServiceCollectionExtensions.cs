@@ -9,6 +9,7 @@ using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Secrets;
 using Sentinel.Sessions;
+using Sentinel.SignIn;
 using Sentinel.Tokens;
 using Sentinel.Storage.InMemory;
 using Sentinel.Users;
@@ -44,6 +45,8 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<EmailOutbox>();
         services.TryAddScoped<AccountRecoveryService>();
         services.TryAddScoped<UserService>();
+        services.TryAddSingleton<SignInAttempts>();
+        services.TryAddScoped<SignInService>();
         services.TryAddSingleton<ISecretProtector, EphemeralSecretProtector>();
         services.TryAddSingleton<SigningKeyRing>();
         services.TryAddSingleton<RevocationList>();

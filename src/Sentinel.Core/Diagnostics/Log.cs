@@ -20,8 +20,8 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Information, "User {UserId} changed their password.")]
     public static partial void PasswordChanged(ILogger logger, Guid userId);
 
-    [LoggerMessage(1006, LogLevel.Warning, "Gave up updating user {UserId} after {Attempts} concurrent-write conflicts.")]
-    public static partial void UpdateConflict(ILogger logger, Guid userId, int attempts);
+    [LoggerMessage(1006, LogLevel.Warning, "Gave up updating {Row} after {Attempts} concurrent-write conflicts.")]
+    public static partial void UpdateConflict(ILogger logger, string row, int attempts);
 
     [LoggerMessage(1101, LogLevel.Information, "Signing key {KeyId} ({Algorithm}) created; it signs from {ActivatesAt:O}.")]
     public static partial void SigningKeyCreated(ILogger logger, string keyId, string algorithm, DateTimeOffset activatesAt);

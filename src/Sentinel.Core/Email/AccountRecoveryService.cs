@@ -7,6 +7,8 @@ using Microsoft.Extensions.Options;
 using Sentinel.Audit;
 using Sentinel.Passwords;
 using Sentinel.Sessions;
+using Sentinel.SignIn;
+using Sentinel.Storage;
 using Sentinel.Users;
 
 namespace Sentinel.Email;
@@ -22,7 +24,6 @@ public sealed partial class AccountRecoveryService
 
     private readonly IUserStore _users;
     private readonly IOneTimeTokenStore _tokens;
-    private readonly UserService _userService;
     private readonly PasswordPolicy _policy;
     private readonly IPasswordHasher _hasher;
     private readonly SessionService _sessions;
@@ -36,7 +37,7 @@ public sealed partial class AccountRecoveryService
 
     /// <summary>Creates the service.</summary>
     public AccountRecoveryService(
-        IUserStore users, IOneTimeTokenStore tokens, UserService userService, PasswordPolicy policy, IPasswordHasher hasher,
+        IUserStore users, IOneTimeTokenStore tokens, PasswordPolicy policy, IPasswordHasher hasher,
         SessionService sessions, RevocationList revocations, AuditRecorder audit, EmailOutbox outbox,
         IEnumerable<ISentinelEmailSender> senders, IOptions<SentinelOptions> options, TimeProvider time,
         ILogger<AccountRecoveryService>? logger = null)
@@ -45,7 +46,6 @@ public sealed partial class AccountRecoveryService
         ArgumentNullException.ThrowIfNull(options);
         _users = users;
         _tokens = tokens;
-        _userService = userService;
         _policy = policy;
         _hasher = hasher;
         _sessions = sessions;
@@ -73,12 +73,12 @@ public sealed partial class AccountRecoveryService
             return SentinelResult.Failure(InvalidToken());
         }
 
-        var updated = await _userService.UpdateAsync(record.UserId, fresh =>
+        var updated = await _users.UpdateUserAsync(record.UserId, fresh =>
         {
             fresh.EmailConfirmed = true;
             fresh.UpdatedAt = _time.GetUtcNow();
             return null;
-        }, cancellationToken).ConfigureAwait(false);
+        }, _logger, cancellationToken).ConfigureAwait(false);
         if (!updated.Succeeded)
         {
             return SentinelResult.Failure(InvalidToken());
@@ -118,7 +118,7 @@ public sealed partial class AccountRecoveryService
         var now = _time.GetUtcNow();
         // Whole seconds, as token iat is: tokens issued from this second on (after the reset) pass.
         var validAfter = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
-        var updated = await _userService.UpdateAsync(user.Id, fresh =>
+        var updated = await _users.UpdateUserAsync(user.Id, fresh =>
         {
             fresh.PasswordHash = newHash;
             AccountLockout.Reset(fresh);
@@ -126,7 +126,7 @@ public sealed partial class AccountRecoveryService
             fresh.SecurityValidAfter = validAfter > fresh.SecurityValidAfter ? validAfter : fresh.SecurityValidAfter;
             fresh.UpdatedAt = now;
             return null;
-        }, cancellationToken).ConfigureAwait(false);
+        }, _logger, cancellationToken).ConfigureAwait(false);
         if (!updated.TryGetValue(out var fresh))
         {
             return updated;

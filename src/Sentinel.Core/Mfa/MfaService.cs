@@ -1,54 +1,57 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sentinel.Audit;
 using Sentinel.Passwords;
 using Sentinel.Secrets;
+using Sentinel.SignIn;
+using Sentinel.Storage;
 using Sentinel.Users;
 
 namespace Sentinel.Mfa;
 
 /// <summary>
 /// TOTP two-factor: enrolment with a QR code that stays pending until a first code confirms it, codes that work
-/// once (the last accepted step is stored), recovery codes stored as salted slow hashes, and the second step of
-/// sign-in, whose failures count toward the account lockout (SECURITY M1–M7).
+/// once (the last accepted step is stored), and recovery codes stored as salted slow hashes (SECURITY M1–M7).
+/// Every check of an enrolled factor goes through <see cref="SignInAttempts"/>, so a wrong code on any route counts
+/// toward the lockout and is audited (M5, M8); the sign-in's second step is <see cref="SignInService"/>'s.
 /// </summary>
 public sealed class MfaService
 {
     private const string SecretPurpose = "Sentinel.Mfa.TotpSecret.v1";
-    private static readonly string[] OtpMethods = ["pwd", "otp"];
-    private static readonly string[] RecoveryMethods = ["pwd", "rc"];
 
     private readonly IMfaStore _store;
     private readonly IUserStore _users;
-    private readonly UserService _userService;
+    private readonly SignInAttempts _attempts;
     private readonly IPasswordHasher _hasher;
     private readonly ISecretProtector _protector;
-    private readonly MfaTokenService _tokens;
     private readonly AuditRecorder _audit;
     private readonly MfaOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
     public MfaService(
         IMfaStore store,
         IUserStore users,
-        UserService userService,
+        SignInAttempts attempts,
         IPasswordHasher hasher,
         ISecretProtector protector,
-        MfaTokenService tokens,
         AuditRecorder audit,
         IOptions<SentinelOptions> options,
-        TimeProvider time)
+        TimeProvider time,
+        ILogger<MfaService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _users = users;
-        _userService = userService;
+        _attempts = attempts;
         _hasher = hasher;
         _protector = protector;
-        _tokens = tokens;
         _audit = audit;
         _options = options.Value.Mfa;
         _time = time;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>Whether MFA is on, a setup is pending, and how many recovery codes are left.</summary>
@@ -137,17 +140,20 @@ public sealed class MfaService
         return SentinelResult.Success(codes);
     }
 
-    /// <summary>Turns MFA off: needs the password and a valid TOTP or recovery code (SECURITY M7).</summary>
+    /// <summary>
+    /// Turns MFA off: needs the password and a valid TOTP or recovery code (SECURITY M7), both checked by the
+    /// sign-in gate (wrong ones count toward the lockout).
+    /// </summary>
     public async Task<SentinelResult> DisableAsync(
         Guid userId, string? password, string? code, string? recoveryCode, ClientInfo? client = null, CancellationToken cancellationToken = default)
     {
-        var check = await _userService.CheckPasswordAsync(userId, password, client, cancellationToken).ConfigureAwait(false);
+        var check = await _attempts.CheckPasswordAsync(userId, password, client, cancellationToken).ConfigureAwait(false);
         if (!check.Succeeded)
         {
             return check;
         }
 
-        var verified = await VerifySecondFactorAsync(userId, code, recoveryCode, client, cancellationToken).ConfigureAwait(false);
+        var verified = await CheckSecondFactorAsync(userId, code, recoveryCode, client, cancellationToken).ConfigureAwait(false);
         if (!verified.Succeeded)
         {
             return verified;
@@ -162,7 +168,7 @@ public sealed class MfaService
     public async Task<SentinelResult<IReadOnlyList<string>>> RegenerateRecoveryCodesAsync(
         Guid userId, string? code, ClientInfo? client = null, CancellationToken cancellationToken = default)
     {
-        var verified = await VerifySecondFactorAsync(userId, code, null, client, cancellationToken).ConfigureAwait(false);
+        var verified = await CheckSecondFactorAsync(userId, code, null, client, cancellationToken).ConfigureAwait(false);
         if (!verified.Succeeded)
         {
             return verified.Error;
@@ -174,135 +180,71 @@ public sealed class MfaService
     }
 
     /// <summary>
-    /// The second step of a sign-in whose password was right: a TOTP code or a recovery code. A wrong code counts
-    /// toward the lockout (SECURITY M5). Returns the <c>amr</c> values for the access token.
+    /// Checks the second factor of a signed-in user (a TOTP code, or a recovery code, which is spent) through the
+    /// sign-in gate: a wrong one counts toward the lockout and writes <c>mfa.failed</c>, a right one clears the
+    /// failure count and writes <c>mfa.succeeded</c> (SECURITY M5, M8). Returns which factor it was. Fails with
+    /// <see cref="SentinelErrorCode.InvalidMfaCode"/> (also when MFA is off) or <see cref="SentinelErrorCode.LockedOut"/>.
     /// </summary>
-    public async Task<SentinelResult<IReadOnlyList<string>>> CompleteSignInAsync(
-        SentinelUser user, string? code, string? recoveryCode, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    public async Task<SentinelResult<CredentialMethod>> CheckSecondFactorAsync(
+        Guid userId, string? code, string? recoveryCode, ClientInfo? client = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(user);
-        var fresh = await _users.FindByIdAsync(user.Id, cancellationToken).ConfigureAwait(false) ?? user;
-        if (_userService.LockoutError(fresh) is { } locked)
+        var user = await _users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (user is null)
         {
-            return locked;
+            return InvalidCode();
         }
 
-        var verified = await VerifySecondFactorAsync(user.Id, code, recoveryCode, client, cancellationToken).ConfigureAwait(false);
-        if (!verified.TryGetValue(out var methods))
-        {
-            if (verified.Error!.Code != SentinelErrorCode.InvalidMfaCode)
-            {
-                return verified.Error;
-            }
-
-            var counted = await _userService.RecordFailedSignInAsync(user.Id, AuditEventTypes.MfaFailed, "wrong_code", client, cancellationToken).ConfigureAwait(false);
-            return counted.Error!.Code == SentinelErrorCode.LockedOut ? counted.Error : InvalidCode();
-        }
-
-        await _userService.RecordSuccessfulSignInAsync(user.Id, cancellationToken).ConfigureAwait(false);
-        await _audit.RecordAsync(AuditEventTypes.MfaSucceeded, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
-        return SentinelResult.Success(methods);
-    }
-
-    /// <summary>Issues an MFA challenge token for a user whose password was right but who sent no code.</summary>
-    public async Task<string> IssueChallengeAsync(SentinelUser user, ClientInfo? client = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(user);
-        var now = _time.GetUtcNow();
-        var challenge = new MfaChallenge
-        {
-            Id = Guid.CreateVersion7(now),
-            UserId = user.Id,
-            CreatedAt = now,
-            ExpiresAt = now + _options.ChallengeLifetime,
-        };
-        await _store.CreateChallengeAsync(challenge, cancellationToken).ConfigureAwait(false);
-        await _audit.RecordAsync(AuditEventTypes.MfaChallengeIssued, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
-        return await _tokens.IssueAsync(challenge, cancellationToken).ConfigureAwait(false);
+        var registration = await _store.FindAsync(userId, cancellationToken).ConfigureAwait(false);
+        var factor = new SecondFactorCode(code, recoveryCode);
+        var checkedFactor = await _attempts.CheckSecondFactorAsync(
+            user,
+            factor.Method,
+            async (fresh, ct) => await VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false) ? null : InvalidCode(),
+            client,
+            cancellationToken).ConfigureAwait(false);
+        return checkedFactor.Succeeded ? SentinelResult.Success(factor.Method) : checkedFactor.Error;
     }
 
     /// <summary>
-    /// Redeems an MFA challenge token with a code: once, before it expires, and before its wrong codes reach the
-    /// limit (SECURITY M5). Returns the user and the <c>amr</c> values.
+    /// The check itself, with no counting: true when <paramref name="factor"/> is a TOTP code of a step newer than
+    /// the last accepted one (claimed atomically, SECURITY M3) or an unused recovery code (spent atomically, M6).
+    /// Only <see cref="SignInAttempts"/> may call it, through a route's verifier; it is not public for that reason.
     /// </summary>
-    public async Task<SentinelResult<(SentinelUser User, IReadOnlyList<string> Methods)>> RedeemChallengeAsync(
-        string? mfaToken, string? code, string? recoveryCode, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    internal async ValueTask<bool> VerifyCodeAsync(
+        Guid userId, MfaRegistration? registration, SecondFactorCode factor, ClientInfo? client, CancellationToken cancellationToken)
     {
-        var read = await _tokens.ReadAsync(mfaToken, cancellationToken).ConfigureAwait(false);
-        var now = _time.GetUtcNow();
-        var challenge = read is { } ids ? await _store.FindChallengeAsync(ids.ChallengeId, cancellationToken).ConfigureAwait(false) : null;
-        if (challenge is null || challenge.UserId != read!.Value.UserId || challenge.RedeemedAt is not null
-            || now >= challenge.ExpiresAt || challenge.FailedAttempts >= _options.MaxChallengeAttempts)
+        if (registration is not { IsEnabled: true, ProtectedSecret: { } protectedSecret } || registration.UserId != userId)
         {
-            return InvalidToken();
+            return false;
         }
 
-        var user = await _users.FindByIdAsync(challenge.UserId, cancellationToken).ConfigureAwait(false);
-        if (user is null || user.IsDisabled)
+        if (factor.Method == CredentialMethod.Totp)
         {
-            return InvalidToken();
-        }
-
-        var completed = await CompleteSignInAsync(user, code, recoveryCode, client, cancellationToken).ConfigureAwait(false);
-        if (!completed.TryGetValue(out var methods))
-        {
-            if (completed.Error!.Code == SentinelErrorCode.InvalidMfaCode)
-            {
-                await _store.RecordChallengeFailureAsync(challenge.Id, cancellationToken).ConfigureAwait(false);
-            }
-
-            return completed.Error;
-        }
-
-        if (!await _store.TryRedeemChallengeAsync(challenge.Id, now, _options.MaxChallengeAttempts, cancellationToken).ConfigureAwait(false))
-        {
-            return InvalidToken();
-        }
-
-        return SentinelResult.Success<(SentinelUser, IReadOnlyList<string>)>((user, methods));
-    }
-
-    /// <summary>Checks a TOTP code (once per step) or a recovery code (once) for the user.</summary>
-    private async Task<SentinelResult<IReadOnlyList<string>>> VerifySecondFactorAsync(
-        Guid userId, string? code, string? recoveryCode, ClientInfo? client, CancellationToken cancellationToken)
-    {
-        var registration = await _store.FindAsync(userId, cancellationToken).ConfigureAwait(false);
-        if (registration is not { IsEnabled: true, ProtectedSecret: { } protectedSecret })
-        {
-            return InvalidCode();
-        }
-
-        if (!string.IsNullOrEmpty(code))
-        {
-            // SECURITY M3: the matched step must be newer than the last accepted one, claimed atomically.
-            if (Totp.Verify(Unprotect(protectedSecret), code, _time.GetUtcNow(), _options) is { } step
+            return Totp.Verify(Unprotect(protectedSecret), factor.Code, _time.GetUtcNow(), _options) is { } step
                 && step > registration.LastUsedStep
-                && await _store.TryAdvanceStepAsync(userId, step, cancellationToken).ConfigureAwait(false))
-            {
-                return SentinelResult.Success<IReadOnlyList<string>>(OtpMethods);
-            }
-
-            return InvalidCode();
+                && await _store.TryAdvanceStepAsync(userId, step, cancellationToken).ConfigureAwait(false);
         }
 
-        if (RecoveryCodes.Normalize(recoveryCode) is { } normalized)
+        if (RecoveryCodes.Normalize(factor.RecoveryCode) is not { } normalized)
         {
-            foreach (var stored in await _store.ListUnusedRecoveryCodesAsync(userId, cancellationToken).ConfigureAwait(false))
-            {
-                if (_hasher.Verify(stored.Hash, normalized) != PasswordVerification.Failed)
-                {
-                    if (!await _store.TryUseRecoveryCodeAsync(stored.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
-                    {
-                        break; // used concurrently
-                    }
+            return false;
+        }
 
-                    await _audit.RecordAsync(AuditEventTypes.MfaRecoveryCodeUsed, AuditOutcome.Success, userId, client, cancellationToken).ConfigureAwait(false);
-                    return SentinelResult.Success<IReadOnlyList<string>>(RecoveryMethods);
+        foreach (var stored in await _store.ListUnusedRecoveryCodesAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            if (_hasher.Verify(stored.Hash, normalized) != PasswordVerification.Failed)
+            {
+                if (!await _store.TryUseRecoveryCodeAsync(stored.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+                {
+                    return false; // used concurrently
                 }
+
+                await _audit.RecordAsync(AuditEventTypes.MfaRecoveryCodeUsed, AuditOutcome.Success, userId, client, cancellationToken).ConfigureAwait(false);
+                return true;
             }
         }
 
-        return InvalidCode();
+        return false;
     }
 
     private async Task<IReadOnlyList<string>> ReplaceRecoveryCodesAsync(Guid userId, CancellationToken cancellationToken)
@@ -322,28 +264,24 @@ public sealed class MfaService
 
     private async Task<SentinelResult> SaveAsync(Guid userId, Func<MfaRegistration, SentinelError?> change, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
-        {
-            var registration = await _store.FindAsync(userId, cancellationToken).ConfigureAwait(false) ?? new MfaRegistration { UserId = userId };
-            if (change(registration) is { } error)
-            {
-                return SentinelResult.Failure(error);
-            }
-
-            if (await _store.SaveAsync(registration, cancellationToken).ConfigureAwait(false) == StoreWriteResult.Success)
-            {
-                return SentinelResult.Success();
-            }
-        }
-
-        throw new InvalidOperationException("The two-factor registration kept changing under concurrent writes.");
+        var saved = await ConcurrentUpdate.RunAsync(
+            async ct => await _store.FindAsync(userId, ct).ConfigureAwait(false) ?? new MfaRegistration { UserId = userId },
+            change,
+            _store.SaveAsync,
+            NoSuchRegistration,
+            NoSuchRegistration,
+            $"The two-factor registration of user {userId}",
+            _logger,
+            cancellationToken).ConfigureAwait(false);
+        return saved.Succeeded ? SentinelResult.Success() : SentinelResult.Failure(saved.Error);
     }
+
+    private static readonly SentinelError NoSuchRegistration = new(SentinelErrorCode.NotFound, "The two-factor registration does not exist.");
 
     private byte[] Unprotect(byte[] protectedSecret) => _protector.Unprotect(SecretPurpose, protectedSecret);
 
     private static SentinelError InvalidCode() => new(SentinelErrorCode.InvalidMfaCode, "The code is not valid.");
 
-    private static SentinelError InvalidToken() => new(SentinelErrorCode.InvalidMfaToken, "The two-factor sign-in has expired or is not valid; sign in again.");
 }
 
 /// <summary>The user's two-factor state.</summary>

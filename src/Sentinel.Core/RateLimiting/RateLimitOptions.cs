@@ -2,7 +2,7 @@ namespace Sentinel.RateLimiting;
 
 /// <summary>
 /// Per-client-address limits on Sentinel's endpoints (IPv6 counted per /64). Per-account protection is the
-/// lockout (<see cref="Users.LockoutOptions"/>); these catch one address trying many accounts (credential
+/// lockout (<see cref="SignIn.LockoutOptions"/>); these catch one address trying many accounts (credential
 /// stuffing), flooding registration, or hammering refresh. Behind a proxy, configure ASP.NET Core's forwarded
 /// headers with the proxy's address so that the client's address is the one counted.
 /// </summary>

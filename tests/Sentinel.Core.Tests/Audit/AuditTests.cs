@@ -16,11 +16,12 @@ public sealed class AuditTests
         // SECURITY A1: every authentication attempt, success and failure, writes one event.
         using var s = new TestServices();
         var user = await s.RegisterAsync("ada@example.com", "correct horse battery");
+        await s.Get<Sentinel.Tokens.SigningKeyRing>().RefreshNowAsync(Ct); // the first key's own event, before the sign-ins
         var before = s.Audit.Events.Count;
 
-        await s.Users.SignInWithPasswordAsync("ada@example.com", "correct horse battery", cancellationToken: Ct);
-        await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
-        await s.Users.SignInWithPasswordAsync("nobody@example.com", "wrong horse battery", cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("ada@example.com", "correct horse battery", cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("nobody@example.com", "wrong horse battery", cancellationToken: Ct);
 
         var events = s.Audit.Events.Skip(before).ToList();
         events.Select(e => (e.Type, e.Outcome, e.UserId)).Should().Equal(
@@ -42,15 +43,15 @@ public sealed class AuditTests
         const string second = "Secret-Passphrase-Two-5512";
         const string wrong = "Secret-Wrong-Guess-7735";
         var user = await s.RegisterAsync("ada@example.com", first);
-        await s.Users.SignInWithPasswordAsync("ada@example.com", first, cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("ada@example.com", first, cancellationToken: Ct);
         for (var i = 0; i < 6; i++)
         {
-            await s.Users.SignInWithPasswordAsync("ada@example.com", wrong, cancellationToken: Ct);
+            await s.SignIn.PasswordSignInAsync("ada@example.com", wrong, cancellationToken: Ct);
         }
 
         s.Time.Advance(TimeSpan.FromHours(1));
         await s.Users.ChangePasswordAsync(user.Id, first, second, cancellationToken: Ct);
-        await s.Users.SignInWithPasswordAsync("nobody@example.com", wrong, cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("nobody@example.com", wrong, cancellationToken: Ct);
 
         var everything = JsonSerializer.Serialize(s.Audit.Events) + string.Join('\n', logs.Lines);
         logs.Lines.Should().NotBeEmpty("the service logs its decisions");
@@ -63,7 +64,7 @@ public sealed class AuditTests
         var logs = new CapturingLoggerProvider();
         using var s = new TestServices(configureServices: services => services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
         await s.RegisterAsync("ada@example.com", "correct horse battery");
-        await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
 
         var failed = logs.EventIds.Single(e => e.Name == AuditEventTypes.LoginFailed);
         failed.Id.Should().Be(3002, "login.failed is third in the contract's list: 3000 + 2, stable across releases");

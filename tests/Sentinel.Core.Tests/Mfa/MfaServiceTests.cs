@@ -2,6 +2,7 @@ using FluentAssertions;
 using OtpNet;
 using Sentinel.Audit;
 using Sentinel.Mfa;
+using Sentinel.SignIn;
 using Sentinel.Users;
 
 namespace Sentinel.Tests.Mfa;
@@ -24,6 +25,9 @@ public sealed class MfaServiceTests
         s.Time.Advance(TimeSpan.FromSeconds(30)); // the confirming step is spent
         return (s, user, secret, codes);
     }
+
+    private static async Task<string> ChallengeAsync(TestServices s, string email) =>
+        (await s.SignIn.PasswordSignInAsync(email, Password, cancellationToken: Ct)).Should().BeOfType<SignInResult.SecondFactorRequired>().Which.MfaToken;
 
     private static string Code(TestServices s, byte[] secret, int stepOffset = 0) =>
         new OtpNet.Totp(secret).ComputeTotp(s.Time.GetUtcNow().UtcDateTime.AddSeconds(stepOffset * 30));
@@ -82,12 +86,12 @@ public sealed class MfaServiceTests
         var mfa = s.Get<MfaService>();
         var code = Code(s, secret);
 
-        (await mfa.CompleteSignInAsync(user, code, null, cancellationToken: Ct)).Value.Should().Equal("pwd", "otp");
-        (await mfa.CompleteSignInAsync(user, code, null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
-        (await mfa.CompleteSignInAsync(user, Code(s, secret, -1), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode, "an older step after a newer one");
+        (await mfa.CheckSecondFactorAsync(user.Id, code, null, cancellationToken: Ct)).Value.Should().Be(CredentialMethod.Totp);
+        (await mfa.CheckSecondFactorAsync(user.Id, code, null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
+        (await mfa.CheckSecondFactorAsync(user.Id, Code(s, secret, -1), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode, "an older step after a newer one");
 
         s.Time.Advance(TimeSpan.FromSeconds(30));
-        (await mfa.CompleteSignInAsync(user, Code(s, secret), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await mfa.CheckSecondFactorAsync(user.Id, Code(s, secret), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
     }
 
     [Fact]
@@ -99,10 +103,10 @@ public sealed class MfaServiceTests
         var mfa = s.Get<MfaService>();
         s.Time.Advance(TimeSpan.FromMinutes(5));
 
-        (await mfa.CompleteSignInAsync(user, Code(s, secret, -2), null, cancellationToken: Ct)).Succeeded.Should().BeFalse();
-        (await mfa.CompleteSignInAsync(user, Code(s, secret, 2), null, cancellationToken: Ct)).Succeeded.Should().BeFalse();
-        (await mfa.CompleteSignInAsync(user, Code(s, secret, -1), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
-        (await mfa.CompleteSignInAsync(user, Code(s, secret, 1), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await mfa.CheckSecondFactorAsync(user.Id, Code(s, secret, -2), null, cancellationToken: Ct)).Succeeded.Should().BeFalse();
+        (await mfa.CheckSecondFactorAsync(user.Id, Code(s, secret, 2), null, cancellationToken: Ct)).Succeeded.Should().BeFalse();
+        (await mfa.CheckSecondFactorAsync(user.Id, Code(s, secret, -1), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await mfa.CheckSecondFactorAsync(user.Id, Code(s, secret, 1), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
     }
 
     [Fact]
@@ -116,15 +120,15 @@ public sealed class MfaServiceTests
         stored.Should().HaveCount(10).And.OnlyContain(c => c.Hash.StartsWith("$argon2id$", StringComparison.Ordinal));
         stored.Select(c => c.Hash).Should().NotIntersectWith(codes);
 
-        (await mfa.CompleteSignInAsync(user, null, codes[3].ToLowerInvariant(), cancellationToken: Ct)).Value.Should().Equal("pwd", "rc");
-        (await mfa.CompleteSignInAsync(user, null, codes[3], cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
+        (await mfa.CheckSecondFactorAsync(user.Id, null, codes[3].ToLowerInvariant(), cancellationToken: Ct)).Value.Should().Be(CredentialMethod.RecoveryCode);
+        (await mfa.CheckSecondFactorAsync(user.Id, null, codes[3], cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
         (await mfa.GetStatusAsync(user.Id, Ct)).RecoveryCodesLeft.Should().Be(9);
 
         (await mfa.RegenerateRecoveryCodesAsync(user.Id, "000000", cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
         var fresh = (await mfa.RegenerateRecoveryCodesAsync(user.Id, Code(s, secret), cancellationToken: Ct)).Value!;
         fresh.Should().HaveCount(10).And.NotIntersectWith(codes);
-        (await mfa.CompleteSignInAsync(user, null, codes[4], cancellationToken: Ct)).Succeeded.Should().BeFalse("the old set is dead");
-        (await mfa.CompleteSignInAsync(user, null, fresh[0], cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await mfa.CheckSecondFactorAsync(user.Id, null, codes[4], cancellationToken: Ct)).Succeeded.Should().BeFalse("the old set is dead");
+        (await mfa.CheckSecondFactorAsync(user.Id, null, fresh[0], cancellationToken: Ct)).Succeeded.Should().BeTrue();
         s.Audit.Events.Should().Contain(e => e.Type == AuditEventTypes.MfaRecoveryCodeUsed).And.Contain(e => e.Type == AuditEventTypes.MfaRecoveryCodesRegenerated);
     }
 
@@ -154,14 +158,14 @@ public sealed class MfaServiceTests
         using var _ = s;
         var mfa = s.Get<MfaService>();
 
-        var token = await mfa.IssueChallengeAsync(user, cancellationToken: Ct);
-        (await mfa.RedeemChallengeAsync(token, Code(s, secret), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        var token = await ChallengeAsync(s, user.Email);
+        (await s.SignIn.CompleteSecondFactorAsync(token, Code(s, secret), null, cancellationToken: Ct)).Succeeded.Should().BeTrue();
         s.Time.Advance(TimeSpan.FromSeconds(30));
-        (await mfa.RedeemChallengeAsync(token, Code(s, secret), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaToken, "redeemed once");
+        (await s.SignIn.CompleteSecondFactorAsync(token, Code(s, secret), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaToken, "redeemed once");
 
-        var expiring = await mfa.IssueChallengeAsync(user, cancellationToken: Ct);
+        var expiring = await ChallengeAsync(s, user.Email);
         s.Time.Advance(TimeSpan.FromMinutes(5));
-        (await mfa.RedeemChallengeAsync(expiring, Code(s, secret), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaToken, "expired");
+        (await s.SignIn.CompleteSecondFactorAsync(expiring, Code(s, secret), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaToken, "expired");
 
         using var lenient = new TestServices(o => o.Lockout.MaxFailedAttempts = 50);
         var other = await lenient.RegisterAsync("grace@example.com", Password);
@@ -170,13 +174,13 @@ public sealed class MfaServiceTests
         var otherSecret = Base32Encoding.ToBytes(setup.SharedKey);
         await otherMfa.ConfirmSetupAsync(other.Id, Code(lenient, otherSecret), cancellationToken: Ct);
         lenient.Time.Advance(TimeSpan.FromSeconds(30));
-        var limited = await otherMfa.IssueChallengeAsync(other, cancellationToken: Ct);
+        var limited = await ChallengeAsync(lenient, other.Email);
         for (var i = 0; i < 5; i++)
         {
-            (await otherMfa.RedeemChallengeAsync(limited, "000000", null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
+            (await lenient.SignIn.CompleteSecondFactorAsync(limited, "000000", null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
         }
 
-        (await otherMfa.RedeemChallengeAsync(limited, Code(lenient, otherSecret), null, cancellationToken: Ct)).Error!.Code
+        (await lenient.SignIn.CompleteSecondFactorAsync(limited, Code(lenient, otherSecret), null, cancellationToken: Ct)).Error!.Code
             .Should().Be(SentinelErrorCode.InvalidMfaToken, "five wrong codes kill the challenge");
     }
 
@@ -186,7 +190,7 @@ public sealed class MfaServiceTests
         // SECURITY T4.
         var (s, user, _, _) = await EnrolledAsync();
         using var _ = s;
-        var mfaToken = await s.Get<MfaService>().IssueChallengeAsync(user, cancellationToken: Ct);
+        var mfaToken = await ChallengeAsync(s, user.Email);
         var accessToken = (await s.Get<Sentinel.Sessions.SessionService>().StartAsync(user, ["pwd"], null, Ct)).AccessToken;
 
         (await s.Get<Sentinel.Tokens.AccessTokenService>().ValidateAsync(mfaToken, Ct)).Succeeded.Should().BeFalse();
@@ -202,15 +206,16 @@ public sealed class MfaServiceTests
         using var _ = s;
         var mfa = s.Get<MfaService>();
 
-        await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong one", cancellationToken: Ct);
-        await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong two", cancellationToken: Ct);
-        var signedIn = (await s.Users.SignInWithPasswordAsync("ada@example.com", Password, cancellationToken: Ct)).Value!;
-        (await mfa.CompleteSignInAsync(signedIn, "000000", null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
-        (await mfa.CompleteSignInAsync(signedIn, "111111", null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
-        var fifth = await mfa.CompleteSignInAsync(signedIn, "222222", null, cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("ada@example.com", "wrong one", cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("ada@example.com", "wrong two", cancellationToken: Ct);
+        (await s.SignIn.PasswordSignInAsync("ada@example.com", Password, cancellationToken: Ct)).Should().BeOfType<SignInResult.SecondFactorRequired>();
+        var signedIn = user;
+        (await mfa.CheckSecondFactorAsync(signedIn.Id, "000000", null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
+        (await mfa.CheckSecondFactorAsync(signedIn.Id, "111111", null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaCode);
+        var fifth = await mfa.CheckSecondFactorAsync(signedIn.Id, "222222", null, cancellationToken: Ct);
 
         fifth.Error!.Code.Should().Be(SentinelErrorCode.LockedOut);
-        (await mfa.CompleteSignInAsync(signedIn, Code(s, secret), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.LockedOut);
+        (await mfa.CheckSecondFactorAsync(signedIn.Id, Code(s, secret), null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.LockedOut);
         s.Audit.Events.Count(e => e.Type == AuditEventTypes.MfaFailed).Should().Be(3);
     }
 }

@@ -22,8 +22,8 @@ public sealed class AccountManagementTests
 
         var ok = await s.Users.ChangePasswordAsync(user.Id, Password, "a brand new passphrase", cancellationToken: Ct);
         ok.Succeeded.Should().BeTrue();
-        (await s.Users.SignInWithPasswordAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeFalse();
-        (await s.Users.SignInWithPasswordAsync("ada@example.com", "a brand new passphrase", cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeFalse();
+        (await s.SignIn.PasswordSignInAsync("ada@example.com", "a brand new passphrase", cancellationToken: Ct)).Succeeded.Should().BeTrue();
         s.Audit.Events.Should().ContainSingle(e => e.Type == AuditEventTypes.PasswordChanged && e.UserId == user.Id);
     }
 

@@ -11,12 +11,12 @@ public sealed class LockoutTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<SentinelResult<Sentinel.Users.SentinelUser>> FailAsync(TestServices s, int times)
+    private static async Task<Sentinel.SignIn.SignInResult> FailAsync(TestServices s, int times)
     {
-        SentinelResult<Sentinel.Users.SentinelUser>? last = null;
+        Sentinel.SignIn.SignInResult? last = null;
         for (var i = 0; i < times; i++)
         {
-            last = await s.Users.SignInWithPasswordAsync(Email, "wrong horse battery", cancellationToken: Ct);
+            last = await s.SignIn.PasswordSignInAsync(Email, "wrong horse battery", cancellationToken: Ct);
         }
 
         return last!;
@@ -34,12 +34,12 @@ public sealed class LockoutTests
         fifth.Error.RetryAfter.Should().Be(TimeSpan.FromMinutes(5));
 
         s.Time.Advance(TimeSpan.FromMinutes(4));
-        var during = await s.Users.SignInWithPasswordAsync(Email, Password, cancellationToken: Ct);
+        var during = await s.SignIn.PasswordSignInAsync(Email, Password, cancellationToken: Ct);
         during.Error!.Code.Should().Be(SentinelErrorCode.LockedOut, "the right password during a lockout is still refused");
         during.Error.RetryAfter.Should().Be(TimeSpan.FromMinutes(1));
 
         s.Time.Advance(TimeSpan.FromMinutes(1));
-        (await s.Users.SignInWithPasswordAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
         var stored = (await s.Store.FindByIdAsync(user.Id, Ct))!;
         stored.AccessFailedCount.Should().Be(0);
         stored.LockoutCount.Should().Be(0);
@@ -81,9 +81,9 @@ public sealed class LockoutTests
         await s.RegisterAsync(Email, Password);
 
         await FailAsync(s, 4);
-        (await s.Users.SignInWithPasswordAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
         (await FailAsync(s, 4)).Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials, "the count restarted at zero");
-        (await s.Users.SignInWithPasswordAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class LockoutTests
 
         await FailAsync(s, 5);
 
-        (await s.Users.SignInWithPasswordAsync("grace@example.com", "another good passphrase", cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync("grace@example.com", "another good passphrase", cancellationToken: Ct)).Succeeded.Should().BeTrue();
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class LockoutTests
         var user = await s.RegisterAsync(Email, Password);
 
         await Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
-            Task.Run(() => s.Users.SignInWithPasswordAsync(Email, "wrong horse battery", cancellationToken: Ct), Ct)));
+            Task.Run(() => s.SignIn.PasswordSignInAsync(Email, "wrong horse battery", cancellationToken: Ct), Ct)));
 
         (await s.Store.FindByIdAsync(user.Id, Ct))!.AccessFailedCount.Should().Be(12, "optimistic concurrency retries lose no failure");
     }
@@ -135,6 +135,6 @@ public sealed class LockoutTests
         await s.RegisterAsync(Email, Password);
 
         (await FailAsync(s, 50)).Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
-        (await s.Users.SignInWithPasswordAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync(Email, Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
     }
 }

@@ -19,9 +19,9 @@ public sealed class SignInTests
         using var s = new TestServices();
         var user = await s.RegisterAsync("ada@example.com", Password);
 
-        var result = await s.Users.SignInWithPasswordAsync(" ADA@example.com", Password, new ClientInfo("203.0.113.9", "tests/1.0"), Ct);
+        var result = await s.SignIn.PasswordSignInAsync(" ADA@example.com", Password, new ClientInfo("203.0.113.9", "tests/1.0"), Ct);
 
-        result.Value!.Id.Should().Be(user.Id);
+        result.Should().BeOfType<Sentinel.SignIn.SignInResult.Success>().Which.User.Id.Should().Be(user.Id);
         s.Audit.Events.Should().ContainSingle(e => e.Type == AuditEventTypes.LoginSucceeded
             && e.UserId == user.Id && e.IpAddress == "203.0.113.9" && e.UserAgent == "tests/1.0");
     }
@@ -33,8 +33,8 @@ public sealed class SignInTests
         using var s = new TestServices();
         await s.RegisterAsync("ada@example.com", Password);
 
-        var unknown = await s.Users.SignInWithPasswordAsync("nobody@example.com", Password, cancellationToken: Ct);
-        var wrong = await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+        var unknown = await s.SignIn.PasswordSignInAsync("nobody@example.com", Password, cancellationToken: Ct);
+        var wrong = await s.SignIn.PasswordSignInAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
 
         unknown.Error.Should().Be(wrong.Error);
         unknown.Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
@@ -50,12 +50,12 @@ public sealed class SignInTests
         var realParameters = PhcParameters(user.PasswordHash);
 
         counting.Verified.Clear();
-        await s.Users.SignInWithPasswordAsync("nobody@example.com", Password, cancellationToken: Ct);
-        await s.Users.SignInWithPasswordAsync("", Password, cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("nobody@example.com", Password, cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("", Password, cancellationToken: Ct);
         counting.Verified.Should().HaveCount(2).And.OnlyContain(h => PhcParameters(h) == realParameters);
 
         counting.Verified.Clear();
-        await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+        await s.SignIn.PasswordSignInAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
         counting.Verified.Should().ContainSingle().Which.Should().Be(user.PasswordHash);
     }
 
@@ -69,11 +69,11 @@ public sealed class SignInTests
         await s.RegisterAsync("ada@example.com", Password);
         for (var i = 0; i < 3; i++)
         {
-            await s.Users.SignInWithPasswordAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
+            await s.SignIn.PasswordSignInAsync("ada@example.com", "wrong horse battery", cancellationToken: Ct);
         }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var unknown = await s.Users.SignInWithPasswordAsync("nobody@example.com", Password, cancellationToken: Ct);
+        var unknown = await s.SignIn.PasswordSignInAsync("nobody@example.com", Password, cancellationToken: Ct);
 
         unknown.Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
         watch.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(30), "the unknown path pads to the typical failure write");
@@ -88,11 +88,11 @@ public sealed class SignInTests
         var disabled = await s.Users.SetDisabledAsync(user.Id, true, Ct);
 
         disabled.Value!.SecurityValidAfter.Should().Be(TestServices.Start.AddMinutes(1), "disabling revokes what was issued before");
-        (await s.Users.SignInWithPasswordAsync("ada@example.com", Password, cancellationToken: Ct)).Error!.Code
+        (await s.SignIn.PasswordSignInAsync("ada@example.com", Password, cancellationToken: Ct)).Error!.Code
             .Should().Be(SentinelErrorCode.InvalidCredentials);
 
         await s.Users.SetDisabledAsync(user.Id, false, Ct);
-        (await s.Users.SignInWithPasswordAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class SignInTests
         stored.PasswordHash = new Microsoft.AspNetCore.Identity.PasswordHasher<object>().HashPassword(new object(), Password);
         await s.Store.UpdateAsync(stored, Ct);
 
-        (await s.Users.SignInWithPasswordAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
 
         var upgraded = (await s.Store.FindByIdAsync(user.Id, Ct))!.PasswordHash;
         upgraded.Should().StartWith("$argon2id$v=19$m=64,t=1,p=1$");
@@ -124,7 +124,7 @@ public sealed class SignInTests
         stored.PasswordHash = new PasswordHasher(Microsoft.Extensions.Options.Options.Create(weakOptions)).Hash(Password);
         await s.Store.UpdateAsync(stored, Ct);
 
-        (await s.Users.SignInWithPasswordAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
+        (await s.SignIn.PasswordSignInAsync("ada@example.com", Password, cancellationToken: Ct)).Succeeded.Should().BeTrue();
 
         (await s.Store.FindByIdAsync(user.Id, Ct))!.PasswordHash.Should().StartWith("$argon2id$v=19$m=128,t=2,p=1$");
     }
@@ -135,8 +135,8 @@ public sealed class SignInTests
         using var s = new TestServices();
         await s.RegisterAsync("ada@example.com", Password);
 
-        (await s.Users.SignInWithPasswordAsync(null, null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
-        (await s.Users.SignInWithPasswordAsync(new string('a', 10_000), Password, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
+        (await s.SignIn.PasswordSignInAsync(null, null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
+        (await s.SignIn.PasswordSignInAsync(new string('a', 10_000), Password, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidCredentials);
     }
 
     private static string PhcParameters(string hash) => hash.Split('$')[3];

@@ -1,4 +1,6 @@
-namespace Sentinel.Users;
+using Sentinel.Users;
+
+namespace Sentinel.SignIn;
 
 /// <summary>The lockout rules, applied to a user's counters. Pure: no store, no clock of its own.</summary>
 internal static class AccountLockout

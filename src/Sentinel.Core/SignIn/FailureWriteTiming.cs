@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Sentinel.Users;
+namespace Sentinel.SignIn;
 
 /// <summary>
 /// Keeps "wrong password for a known account" and "unknown email" equally slow (SECURITY P3). Both pay one password

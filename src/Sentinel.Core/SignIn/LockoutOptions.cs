@@ -1,4 +1,4 @@
-namespace Sentinel.Users;
+namespace Sentinel.SignIn;
 
 /// <summary>Account lockout after consecutive failed sign-ins (password and, later, MFA codes together).</summary>
 public sealed class LockoutOptions

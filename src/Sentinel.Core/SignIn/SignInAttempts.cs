@@ -1,0 +1,372 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Sentinel.Audit;
+using Sentinel.Diagnostics;
+using Sentinel.Passwords;
+using Sentinel.Storage;
+using Sentinel.Users;
+
+namespace Sentinel.SignIn;
+
+/// <summary>
+/// The one gate every credential check passes through, on every route: a password at sign-in or again for a
+/// sensitive change, a TOTP code, a recovery code. It owns what each check must do and no route may skip:
+/// <list type="bullet">
+/// <item>equal work for unknown accounts (one hash at the current parameters, and the time of a failure write, SECURITY P3);</item>
+/// <item>the lockout: a locked account is refused before anything is checked, and each wrong guess counts (P4, M5);</item>
+/// <item>one attempt at a time per account (SECURITY M8): attempts on one account wait for each other, and each
+/// reads the account's counters afresh once it holds the account, so N parallel guesses get no more checks than N
+/// sequential ones;</item>
+/// <item>the audit event of each attempt (<c>login.failed</c>, <c>mfa.failed</c>, <c>mfa.succeeded</c>,
+/// <c>login.locked_out</c>) with <c>details.method</c>, and the sign-in metrics.</item>
+/// </list>
+/// A singleton: its state (the dummy hash, the typical failure-write time, the per-account locks) is per host.
+/// </summary>
+/// <remarks>
+/// The per-account lock is this process'. With several instances, attempts on one account from different
+/// instances can overlap, so at most one more check per other instance than the lockout allows can happen before
+/// the lock lands; the counters themselves are written with optimistic concurrency and lose no failure.
+/// </remarks>
+public sealed class SignInAttempts
+{
+    private static readonly FrozenDictionary<CredentialMethod, IReadOnlyDictionary<string, string>> MethodDetails =
+        Enum.GetValues<CredentialMethod>().ToFrozenDictionary(
+            m => m,
+            m => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(StringComparer.Ordinal) { ["method"] = m.AuditValue() }.ToFrozenDictionary(StringComparer.Ordinal));
+
+    private static readonly SentinelError WrongCredentials = new(SentinelErrorCode.InvalidCredentials, "The email or password is not correct.");
+    private static readonly SentinelError WrongPassword = new(SentinelErrorCode.InvalidCredentials, "The password is not correct.");
+    private static readonly SentinelError WrongCode = new(SentinelErrorCode.InvalidMfaCode, "The code is not valid.");
+    private static readonly SentinelError NoSuchUser = new(SentinelErrorCode.NotFound, "The user does not exist.");
+
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IPasswordHasher _hasher;
+    private readonly AuditRecorder _audit;
+    private readonly SentinelOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SentinelMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly KeyedLock<string> _accounts = new();
+    private readonly FailureWriteTiming _failureTiming = new();
+    private readonly Lazy<string> _dummyHash;
+
+    /// <summary>Creates the gate; normally resolved from DI as a singleton.</summary>
+    public SignInAttempts(
+        IServiceScopeFactory scopes,
+        IPasswordHasher hasher,
+        AuditRecorder audit,
+        IOptions<SentinelOptions> options,
+        TimeProvider time,
+        SentinelMetrics metrics,
+        ILogger<SignInAttempts>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(hasher);
+        _scopes = scopes;
+        _hasher = hasher;
+        _audit = audit;
+        _options = options.Value;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        // One dummy hash per host, made once: computing it costs a whole hash, which would make unknown emails
+        // slower than known ones if it were made per request (SECURITY P3).
+        _dummyHash = new Lazy<string>(() => _hasher.Hash(Guid.NewGuid().ToString("N")));
+    }
+
+    /// <summary>Accounts with an attempt running or waiting now (none once every attempt has finished).</summary>
+    internal int AccountsInUse => _accounts.Count;
+
+    /// <summary>
+    /// The first factor of a sign-in: checks an email and password. Unknown email, wrong password and disabled
+    /// account all give <see cref="SentinelErrorCode.InvalidCredentials"/> at the same cost (SECURITY P3); a locked
+    /// account gives <see cref="SentinelErrorCode.LockedOut"/> with <see cref="SentinelError.RetryAfter"/> (P4); with
+    /// <see cref="Email.EmailOptions.RequireConfirmedEmail"/>, an unconfirmed address gives
+    /// <see cref="SentinelErrorCode.EmailNotConfirmed"/>, only after a right password. A right password upgrades a
+    /// weaker stored hash (P2). It does not clear the failure count: the sign-in is complete only when
+    /// <see cref="RecordSignInCompletedAsync"/> says so (with MFA on, after the second factor, SECURITY M5).
+    /// </summary>
+    public async Task<SentinelResult<SentinelUser>> CheckPasswordAsync(
+        string? email, string? password, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        password ??= "";
+        var trimmed = email?.Trim() ?? "";
+        var normalized = trimmed.Length is > 0 and <= EmailNormalizer.MaxLength ? EmailNormalizer.Normalize(trimmed) : "";
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
+            var hold = await _accounts.AcquireAsync(normalized, cancellationToken).ConfigureAwait(false);
+            SentinelUser? user;
+            PasswordVerification verification;
+            try
+            {
+                user = normalized.Length == 0 ? null : await store.FindByNormalizedEmailAsync(normalized, cancellationToken).ConfigureAwait(false);
+                if (user is null)
+                {
+                    hold.Dispose();
+                    _hasher.Verify(_dummyHash.Value, password);
+                    await _failureTiming.PadAsync(cancellationToken).ConfigureAwait(false); // no failure count to write
+                    return await RefuseAsync(null, "unknown_user", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (IsLockedOut(user, out var wait))
+                {
+                    hold.Dispose();
+                    _hasher.Verify(_dummyHash.Value, password); // same cost; the right password is still refused
+                    return await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
+                }
+
+                verification = _hasher.Verify(user.PasswordHash, password);
+                if (verification == PasswordVerification.Failed)
+                {
+                    return await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                hold.Dispose();
+            }
+
+            if (user.IsDisabled)
+            {
+                await _failureTiming.PadAsync(cancellationToken).ConfigureAwait(false); // as slow as a wrong password
+                return await RefuseAsync(user.Id, "disabled", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_options.Email.RequireConfirmedEmail && !user.EmailConfirmed)
+            {
+                // Only after a right password: otherwise this answer would tell who has an account.
+                await _audit.RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, user.Id, client, cancellationToken, "email_not_confirmed", details: MethodDetails[CredentialMethod.Password]).ConfigureAwait(false);
+                return new SentinelError(SentinelErrorCode.EmailNotConfirmed, "Confirm your email address first; a new confirmation link can be requested.");
+            }
+
+            return verification == PasswordVerification.SuccessRehashNeeded
+                ? await UpgradeHashAsync(store, user, password, cancellationToken).ConfigureAwait(false)
+                : SentinelResult.Success(user);
+        }
+    }
+
+    /// <summary>
+    /// Checks a signed-in user's password again, before a sensitive change (a new password, turning MFA off). A wrong
+    /// one counts toward the lockout and writes <c>login.failed</c>. Fails with
+    /// <see cref="SentinelErrorCode.InvalidCredentials"/> or <see cref="SentinelErrorCode.LockedOut"/>.
+    /// </summary>
+    public async Task<SentinelResult<SentinelUser>> CheckPasswordAsync(
+        Guid userId, string? password, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        password ??= "";
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
+            var known = await store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (known is null || known.IsDisabled)
+            {
+                return WrongPassword;
+            }
+
+            using var hold = await _accounts.AcquireAsync(known.NormalizedEmail, cancellationToken).ConfigureAwait(false);
+            var user = await store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false); // afresh, holding the account
+            if (user is null)
+            {
+                return WrongPassword;
+            }
+
+            if (IsLockedOut(user, out var wait))
+            {
+                return await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
+            }
+
+            return _hasher.Verify(user.PasswordHash, password) == PasswordVerification.Failed
+                ? await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongPassword, client, cancellationToken).ConfigureAwait(false)
+                : SentinelResult.Success(user);
+        }
+    }
+
+    /// <summary>
+    /// Checks a second factor of <paramref name="user"/> with <paramref name="verify"/>, which receives the account
+    /// read afresh while this attempt holds it, and returns null when the factor is right,
+    /// <see cref="SentinelErrorCode.InvalidMfaCode"/> when it is wrong (counted toward the lockout, <c>mfa.failed</c>)
+    /// or any other error to refuse without counting (a challenge that is no longer redeemable, say). A right factor
+    /// completes the authentication: the failure count is cleared and <c>mfa.succeeded</c> written.
+    /// Fails with <see cref="SentinelErrorCode.InvalidMfaCode"/>, <see cref="SentinelErrorCode.LockedOut"/> or the
+    /// error <paramref name="verify"/> returned.
+    /// </summary>
+    /// <param name="user">The account; its counters are read again once the attempt holds it.</param>
+    /// <param name="method">What is being checked (<see cref="CredentialMethod.Totp"/> or <see cref="CredentialMethod.RecoveryCode"/>), for the audit event.</param>
+    /// <param name="verify">The check itself.</param>
+    /// <param name="client">The caller, for the audit event.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    public async Task<SentinelResult<SentinelUser>> CheckSecondFactorAsync(
+        SentinelUser user,
+        CredentialMethod method,
+        Func<SentinelUser, CancellationToken, ValueTask<SentinelError?>> verify,
+        ClientInfo? client = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(verify);
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
+            SentinelUser? fresh;
+            using (await _accounts.AcquireAsync(user.NormalizedEmail, cancellationToken).ConfigureAwait(false))
+            {
+                fresh = await store.FindByIdAsync(user.Id, cancellationToken).ConfigureAwait(false);
+                if (fresh is null)
+                {
+                    return NoSuchUser;
+                }
+
+                if (IsLockedOut(fresh, out var wait))
+                {
+                    return await LockedOutAsync(fresh.Id, wait, method, client, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (await verify(fresh, cancellationToken).ConfigureAwait(false) is { } refused)
+                {
+                    return refused.Code == SentinelErrorCode.InvalidMfaCode
+                        ? await RecordFailureAsync(store, fresh.Id, method, "wrong_code", refused, client, cancellationToken).ConfigureAwait(false)
+                        : refused;
+                }
+            }
+
+            fresh = await ResetAsync(store, fresh, cancellationToken).ConfigureAwait(false);
+            await _audit.RecordAsync(AuditEventTypes.MfaSucceeded, AuditOutcome.Success, fresh.Id, client, cancellationToken, details: MethodDetails[method]).ConfigureAwait(false);
+            return SentinelResult.Success(fresh);
+        }
+    }
+
+    /// <summary>Clears the failure count once a sign-in is complete (every factor it needs was right).</summary>
+    internal async Task<SentinelUser> RecordSignInCompletedAsync(SentinelUser user, CancellationToken cancellationToken)
+    {
+        if (!HasFailures(user))
+        {
+            return user; // the common case writes nothing
+        }
+
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            return await ResetAsync(scope.ServiceProvider.GetRequiredService<IUserStore>(), user, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The <c>details</c> of an event about <paramref name="method"/>: <c>{"method": …}</c>, shared and read-only.</summary>
+    internal static IReadOnlyDictionary<string, string> DetailsOf(CredentialMethod method) => MethodDetails[method];
+
+    private bool IsLockedOut(SentinelUser user, out TimeSpan retryAfter) =>
+        AccountLockout.IsLockedOut(user, _time.GetUtcNow(), out retryAfter);
+
+    private static bool HasFailures(SentinelUser user) => user.AccessFailedCount > 0 || user.LockoutCount > 0 || user.LockoutEnd is not null;
+
+    private async Task<SentinelUser> ResetAsync(IUserStore store, SentinelUser user, CancellationToken cancellationToken)
+    {
+        if (!HasFailures(user))
+        {
+            return user;
+        }
+
+        var reset = await store.UpdateUserAsync(user.Id, fresh =>
+        {
+            if (AccountLockout.Reset(fresh))
+            {
+                fresh.UpdatedAt = _time.GetUtcNow();
+            }
+
+            return null;
+        }, _logger, cancellationToken).ConfigureAwait(false);
+        return reset.Value ?? user;
+    }
+
+    private async Task<SentinelResult<SentinelUser>> UpgradeHashAsync(IUserStore store, SentinelUser user, string password, CancellationToken cancellationToken)
+    {
+        var verified = user.PasswordHash;
+        var upgraded = _hasher.Hash(password);
+        var updated = await store.UpdateUserAsync(user.Id, fresh =>
+        {
+            // Only the hash that was verified is replaced: a concurrent password change wins.
+            if (string.Equals(fresh.PasswordHash, verified, StringComparison.Ordinal))
+            {
+                fresh.PasswordHash = upgraded;
+                fresh.UpdatedAt = _time.GetUtcNow();
+            }
+
+            return null;
+        }, _logger, cancellationToken).ConfigureAwait(false);
+        if (!updated.TryGetValue(out var fresh))
+        {
+            return SentinelResult.Success(user);
+        }
+
+        if (string.Equals(fresh.PasswordHash, upgraded, StringComparison.Ordinal))
+        {
+            Log.PasswordRehashed(_logger, fresh.Id);
+        }
+
+        return SentinelResult.Success(fresh);
+    }
+
+    /// <summary>
+    /// Counts a wrong credential toward the lockout (while the attempt still holds the account) and audits it.
+    /// Returns <paramref name="wrong"/>, or <see cref="SentinelErrorCode.LockedOut"/> when this failure locked the account.
+    /// </summary>
+    private async Task<SentinelResult<SentinelUser>> RecordFailureAsync(
+        IUserStore store, Guid userId, CredentialMethod method, string reason, SentinelError wrong, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? lockedUntil = null;
+        if (_options.Lockout.Enabled)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await store.UpdateUserAsync(userId, fresh =>
+            {
+                var now = _time.GetUtcNow();
+                lockedUntil = AccountLockout.RecordFailure(fresh, _options.Lockout, now) ? fresh.LockoutEnd : null;
+                fresh.UpdatedAt = now;
+                return null;
+            }, _logger, cancellationToken).ConfigureAwait(false);
+            _failureTiming.Record(started);
+        }
+
+        var auditType = method == CredentialMethod.Password ? AuditEventTypes.LoginFailed : AuditEventTypes.MfaFailed;
+        _metrics.LoginAttempt(lockedUntil is null ? SignInOutcome.InvalidCredentials : SignInOutcome.LockedOut);
+        Log.SignInFailed(_logger, reason, userId);
+        await _audit.RecordAsync(auditType, AuditOutcome.Failure, userId, client, cancellationToken, reason, details: MethodDetails[method]).ConfigureAwait(false);
+        if (lockedUntil is not { } end)
+        {
+            return wrong;
+        }
+
+        Log.UserLockedOut(_logger, userId, end);
+        await _audit.RecordAsync(AuditEventTypes.LoginLockedOut, AuditOutcome.Failure, userId, client, cancellationToken, "too_many_failures", details: MethodDetails[method]).ConfigureAwait(false);
+        return LockedOut(end - _time.GetUtcNow());
+    }
+
+    private async Task<SentinelResult<SentinelUser>> RefuseAsync(Guid? userId, string reason, SentinelError error, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        _metrics.LoginAttempt(SignInOutcome.InvalidCredentials);
+        Log.SignInFailed(_logger, reason, userId);
+        await _audit.RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, userId, client, cancellationToken, reason, details: MethodDetails[CredentialMethod.Password]).ConfigureAwait(false);
+        return error;
+    }
+
+    private async Task<SentinelResult<SentinelUser>> LockedOutAsync(Guid userId, TimeSpan wait, CredentialMethod method, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        _metrics.LoginAttempt(SignInOutcome.LockedOut);
+        await _audit.RecordAsync(AuditEventTypes.LoginLockedOut, AuditOutcome.Failure, userId, client, cancellationToken, "locked", details: MethodDetails[method]).ConfigureAwait(false);
+        return LockedOut(wait);
+    }
+
+    /// <summary>The lockout error, with when to retry (at least a second).</summary>
+    internal static SentinelError LockedOut(TimeSpan retryAfter) =>
+        new(SentinelErrorCode.LockedOut, "Too many failed attempts; the account is locked for a while.")
+        {
+            RetryAfter = retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter,
+        };
+}

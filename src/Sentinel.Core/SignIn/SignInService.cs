@@ -1,0 +1,188 @@
+using Microsoft.Extensions.Options;
+using Sentinel.Audit;
+using Sentinel.Diagnostics;
+using Sentinel.Mfa;
+using Sentinel.Sessions;
+using Sentinel.Users;
+
+namespace Sentinel.SignIn;
+
+/// <summary>
+/// Signing in, after ASP.NET Core Identity's <c>SignInManager</c>: a password sign-in either starts a session or
+/// asks for the second factor, and <see cref="CompleteSecondFactorAsync"/> finishes it. Every credential is checked
+/// by <see cref="SignInAttempts"/>, the one gate that counts, locks and audits; this service decides what a sign-in
+/// needs and starts the session once it has it. Later sign-in methods (passkeys, external providers,
+/// re-authentication) plug in here the same way.
+/// </summary>
+public sealed class SignInService
+{
+    private static readonly string[] PasswordOnly = [CredentialMethod.Password.AmrValue()];
+
+    private readonly SignInAttempts _attempts;
+    private readonly MfaService _mfa;
+    private readonly IMfaStore _mfaStore;
+    private readonly MfaTokenService _mfaTokens;
+    private readonly IUserStore _users;
+    private readonly SessionService _sessions;
+    private readonly AuditRecorder _audit;
+    private readonly SentinelMetrics _metrics;
+    private readonly MfaOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the service; normally resolved from DI.</summary>
+    public SignInService(
+        SignInAttempts attempts,
+        MfaService mfa,
+        IMfaStore mfaStore,
+        MfaTokenService mfaTokens,
+        IUserStore users,
+        SessionService sessions,
+        AuditRecorder audit,
+        SentinelMetrics metrics,
+        IOptions<SentinelOptions> options,
+        TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _attempts = attempts;
+        _mfa = mfa;
+        _mfaStore = mfaStore;
+        _mfaTokens = mfaTokens;
+        _users = users;
+        _sessions = sessions;
+        _audit = audit;
+        _metrics = metrics;
+        _options = options.Value.Mfa;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Signs in with an email and password: <see cref="SignInResult.Success"/> with a new session, or
+    /// <see cref="SignInResult.SecondFactorRequired"/> with a challenge when the account has two-factor on.
+    /// </summary>
+    public Task<SignInResult> PasswordSignInAsync(
+        string? email, string? password, ClientInfo? client = null, CancellationToken cancellationToken = default) =>
+        PasswordSignInAsync(email, password, default, client, cancellationToken);
+
+    /// <summary>
+    /// Signs in with an email, a password and, in the same request, the second factor (the one-step form that
+    /// ASP.NET Core Identity's <c>/login</c> takes). Without a code, an account with two-factor on gets
+    /// <see cref="SignInResult.SecondFactorRequired"/>.
+    /// </summary>
+    public async Task<SignInResult> PasswordSignInAsync(
+        string? email, string? password, SecondFactorCode secondFactor, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var checkedPassword = await _attempts.CheckPasswordAsync(email, password, client, cancellationToken).ConfigureAwait(false);
+        if (!checkedPassword.TryGetValue(out var user))
+        {
+            return SignInResult.From(checkedPassword.Error!);
+        }
+
+        _metrics.LoginAttempt(SignInOutcome.Success);
+        await _audit.RecordAsync(AuditEventTypes.LoginSucceeded, AuditOutcome.Success, user.Id, client, cancellationToken,
+            details: SignInAttempts.DetailsOf(CredentialMethod.Password)).ConfigureAwait(false);
+
+        // The one two-factor lookup of this sign-in; the verifier below works from it.
+        var registration = await _mfaStore.FindAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        if (registration is not { IsEnabled: true })
+        {
+            user = await _attempts.RecordSignInCompletedAsync(user, cancellationToken).ConfigureAwait(false);
+            return await StartAsync(user, PasswordOnly, client, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (secondFactor.IsEmpty)
+        {
+            // With two-factor on the password is half a sign-in: the failure count is cleared only after the code
+            // (otherwise whoever has the password could try codes forever, SECURITY M5).
+            return new SignInResult.SecondFactorRequired(user, await IssueChallengeAsync(user, client, cancellationToken).ConfigureAwait(false));
+        }
+
+        var second = await _attempts.CheckSecondFactorAsync(
+            user,
+            secondFactor.Method,
+            async (fresh, ct) => await _mfa.VerifyCodeAsync(fresh.Id, registration, secondFactor, client, ct).ConfigureAwait(false) ? null : InvalidCode,
+            client,
+            cancellationToken).ConfigureAwait(false);
+        return second.TryGetValue(out var signedIn)
+            ? await StartAsync(signedIn, MethodsWith(secondFactor.Method), client, cancellationToken).ConfigureAwait(false)
+            : SignInResult.From(second.Error!);
+    }
+
+    /// <summary>
+    /// Finishes a sign-in that asked for the second factor: redeems the challenge token with a TOTP or recovery
+    /// code, once, before it expires and before its wrong codes reach <see cref="MfaOptions.MaxChallengeAttempts"/>
+    /// (SECURITY M5). A wrong code also counts toward the account lockout.
+    /// </summary>
+    public async Task<SignInResult> CompleteSecondFactorAsync(
+        string? mfaToken, string? code, string? recoveryCode, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var read = await _mfaTokens.ReadAsync(mfaToken, cancellationToken).ConfigureAwait(false);
+        var challenge = read is { } ids ? await _mfaStore.FindChallengeAsync(ids.ChallengeId, cancellationToken).ConfigureAwait(false) : null;
+        if (challenge is null || challenge.UserId != read!.Value.UserId || !IsRedeemable(challenge))
+        {
+            return InvalidChallenge;
+        }
+
+        var user = await _users.FindByIdAsync(challenge.UserId, cancellationToken).ConfigureAwait(false);
+        if (user is null || user.IsDisabled)
+        {
+            return InvalidChallenge;
+        }
+
+        var registration = await _mfaStore.FindAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        var factor = new SecondFactorCode(code, recoveryCode);
+        var second = await _attempts.CheckSecondFactorAsync(user, factor.Method, async (fresh, ct) =>
+        {
+            // Read again while the attempt holds the account: the challenge's own limit is exact under parallel guesses.
+            var current = await _mfaStore.FindChallengeAsync(challenge.Id, ct).ConfigureAwait(false);
+            if (current is null || !IsRedeemable(current))
+            {
+                return InvalidChallenge.Reason;
+            }
+
+            if (!await _mfa.VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false))
+            {
+                await _mfaStore.RecordChallengeFailureAsync(current.Id, ct).ConfigureAwait(false);
+                return InvalidCode;
+            }
+
+            return await _mfaStore.TryRedeemChallengeAsync(current.Id, _time.GetUtcNow(), _options.MaxChallengeAttempts, ct).ConfigureAwait(false)
+                ? null
+                : InvalidChallenge.Reason;
+        }, client, cancellationToken).ConfigureAwait(false);
+
+        return second.TryGetValue(out var signedIn)
+            ? await StartAsync(signedIn, MethodsWith(factor.Method), client, cancellationToken).ConfigureAwait(false)
+            : SignInResult.From(second.Error!);
+    }
+
+    private bool IsRedeemable(MfaChallenge challenge) =>
+        challenge.RedeemedAt is null && _time.GetUtcNow() < challenge.ExpiresAt && challenge.FailedAttempts < _options.MaxChallengeAttempts;
+
+    private async Task<string> IssueChallengeAsync(SentinelUser user, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var challenge = new MfaChallenge
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = user.Id,
+            CreatedAt = now,
+            ExpiresAt = now + _options.ChallengeLifetime,
+        };
+        await _mfaStore.CreateChallengeAsync(challenge, cancellationToken).ConfigureAwait(false);
+        await _audit.RecordAsync(AuditEventTypes.MfaChallengeIssued, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
+        return await _mfaTokens.IssueAsync(challenge, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SignInResult> StartAsync(SentinelUser user, IReadOnlyList<string> methods, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        var tokens = await _sessions.StartAsync(user, methods, client, cancellationToken).ConfigureAwait(false);
+        return new SignInResult.Success(user, tokens, methods);
+    }
+
+    private static string[] MethodsWith(CredentialMethod second) => [CredentialMethod.Password.AmrValue(), second.AmrValue()];
+
+    private static readonly SentinelError InvalidCode = new(SentinelErrorCode.InvalidMfaCode, "The code is not valid.");
+
+    private static readonly SignInResult.Failure InvalidChallenge =
+        new(new SentinelError(SentinelErrorCode.InvalidMfaToken, "The two-factor sign-in has expired or is not valid; sign in again."));
+}
