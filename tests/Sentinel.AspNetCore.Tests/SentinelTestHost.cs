@@ -27,6 +27,7 @@ public sealed class SentinelTestHost : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 11, 28, 14, 40, 3, TimeSpan.Zero);
 
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"sentinel-api-{Guid.NewGuid():N}.db");
+    private string? _postgres; // the test's own PostgreSQL database, dropped at the end
 
     private SentinelTestHost()
     {
@@ -40,15 +41,43 @@ public sealed class SentinelTestHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(Start);
 
-    public static async Task<SentinelTestHost> StartAsync(Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null)
+    /// <summary>The server of the PostgreSQL tests, from <c>SENTINEL_TEST_POSTGRES</c>; skips (under CI: fails) without one.</summary>
+    public static string RequirePostgres()
+    {
+        var server = Environment.GetEnvironmentVariable("SENTINEL_TEST_POSTGRES");
+        if (!string.IsNullOrWhiteSpace(server))
+        {
+            return server;
+        }
+
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("Under CI the PostgreSQL tests must run; `bash .ci/run` sets SENTINEL_TEST_POSTGRES.");
+        }
+
+        Assert.Skip("Needs SENTINEL_TEST_POSTGRES (an Npgsql connection string); `bash .ci/run` sets it up.");
+        return "";
+    }
+
+    /// <summary>
+    /// Starts a host over SQLite (the default) or, with <paramref name="database"/> <c>"postgres"</c>, over a
+    /// PostgreSQL database of its own on the server of <see cref="RequirePostgres"/>.
+    /// </summary>
+    public static async Task<SentinelTestHost> StartAsync(
+        Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null, string database = "sqlite")
     {
         var host = new SentinelTestHost();
+        if (database == "postgres")
+        {
+            host._postgres = new Npgsql.NpgsqlConnectionStringBuilder(RequirePostgres()) { Database = $"sentinel_api_{Guid.NewGuid():N}"[..40] }.ConnectionString;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TimeProvider>(host.Time);
         services?.Invoke(builder.Services);
-        builder.Services.AddSentinelAuth(o =>
+        var sentinel = builder.Services.AddSentinelAuth(o =>
         {
             o.Tokens.Issuer = "https://api.example.test";
             o.Passwords.Argon2MemoryKiB = 64;
@@ -57,7 +86,15 @@ public sealed class SentinelTestHost : IAsyncDisposable
             // test turns them on (RateLimitTests).
             o.RateLimits.Enabled = false;
             configure?.Invoke(o);
-        }).AddSqliteStores($"Data Source={host._path}");
+        });
+        if (host._postgres is { } postgres)
+        {
+            sentinel.AddPostgreSqlStores(postgres);
+        }
+        else
+        {
+            sentinel.AddSqliteStores($"Data Source={host._path}");
+        }
 
         var app = builder.Build();
         // Test-only: lets a test choose the client address that the rate limits partition by.
@@ -158,6 +195,15 @@ public sealed class SentinelTestHost : IAsyncDisposable
         await App.DisposeAsync();
         SqliteConnection.ClearAllPools();
         File.Delete(_path);
+        if (_postgres is not null)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            var target = new Npgsql.NpgsqlConnectionStringBuilder(_postgres);
+            await using var admin = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(_postgres) { Database = "postgres" }.ConnectionString);
+            await admin.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{target.Database}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     public sealed record Tokens(string TokenType, string AccessToken, long ExpiresIn, string RefreshToken);
