@@ -156,6 +156,82 @@ internal static class Driver
         }
     }
 
+    /// <summary>
+    /// Password sign-in of this build against another build of the same program (for example a <c>git worktree</c> of
+    /// an earlier commit, built in Release), both started fresh on empty SQLite files and loaded in alternation in
+    /// one run, so a change to the sign-in path is measured against what it replaced.
+    /// </summary>
+    public static async Task<int> CompareSignInAsync(string otherBuild, DriverOptions options)
+    {
+        if (Wrk.Find() is not { } wrk)
+        {
+            Console.Error.WriteLine("wrk is not installed (Debian package wrk: apt-get install wrk).");
+            return 1;
+        }
+
+        var data = Directory.CreateTempSubdirectory("sentinel-http-compare-");
+        var apps = new List<AppProcess>();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var signInBody = JsonSerializer.Serialize(new { email = Email, password = Password });
+            var targets = new List<Target>();
+            foreach (var (name, program) in new[] { ("before (other build)", Path.GetFullPath(otherBuild)), ("this build", (string?)null) })
+            {
+                var folder = Directory.CreateDirectory(Path.Combine(data.FullName, targets.Count.ToString(CultureInfo.InvariantCulture))).FullName;
+                var app = await AppProcess.StartAsync(program, "sentinel", folder, apps, http);
+                await PostAsync(http, app.Url + "/auth/register", new { email = Email, password = Password }, HttpStatusCode.Created);
+                targets.Add(new Target($"{name} /auth/login", app.Url + "/auth/login", null, signInBody));
+            }
+
+            foreach (var target in targets)
+            {
+                await target.CheckAsync(http);
+                await Wrk.RunAsync(wrk, target, options.SignInConnections, 2, data.FullName); // warm-up
+            }
+
+            var results = targets.ToDictionary(t => t, _ => new List<WrkResult>());
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                foreach (var target in round % 2 == 0 ? targets : Enumerable.Reverse(targets))
+                {
+                    results[target].Add(await Wrk.RunAsync(wrk, target, options.SignInConnections, options.Seconds, data.FullName));
+                }
+            }
+
+            var report = new StringBuilder()
+                .AppendLine(CultureInfo.InvariantCulture, $"Password sign-in, wrk -t1 -c{options.SignInConnections}, {options.Rounds} rounds of {options.Seconds} s in alternation; median of the rounds. {Environment.ProcessorCount} cores, .NET {Environment.Version}.")
+                .AppendLine().AppendLine("| build | requests/s | p50 | p99 | errors | each round (requests/s) |").AppendLine("|---|---:|---:|---:|---:|---|");
+            foreach (var (target, runs) in results)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {target.Name} | {Median(runs, r => r.RequestsPerSecond):N1} | {Median(runs, r => r.P50Ms):0.0} ms | {Median(runs, r => r.P99Ms):0.0} ms | {runs.Sum(r => r.Errors)} | {string.Join(", ", runs.Select(r => r.RequestsPerSecond.ToString("N1", CultureInfo.InvariantCulture)))} |");
+            }
+
+            var (before, after) = (results[targets[0]], results[targets[1]]);
+            report.AppendLine().AppendLine(CultureInfo.InvariantCulture,
+                $"This build / before: throughput {Median(after, r => r.RequestsPerSecond) / Median(before, r => r.RequestsPerSecond):0.000}×, p50 {Median(after, r => r.P50Ms) / Median(before, r => r.P50Ms):0.00}×");
+            Console.WriteLine(report);
+            var failed = results.Values.Any(runs => runs.Any(r => r.Errors > 0 || r.RequestsPerSecond <= 0));
+            if (failed)
+            {
+                Console.Error.WriteLine("Some requests failed (non-2xx or socket errors): the figures above are not valid.");
+            }
+
+            return failed ? 1 : 0;
+        }
+        finally
+        {
+            foreach (var app in apps)
+            {
+                app.Dispose();
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            data.Delete(recursive: true);
+        }
+    }
+
     private static double Median(List<WrkResult> runs, Func<WrkResult, double> value) =>
         runs.Select(value).Order().ElementAt(runs.Count / 2);
 
@@ -218,12 +294,20 @@ internal sealed class AppProcess : IDisposable
 
     public string Url { get; }
 
-    public static async Task<AppProcess> StartAsync(string name, string data, List<AppProcess> started, HttpClient http, params string[] settings)
+    public static Task<AppProcess> StartAsync(string name, string data, List<AppProcess> started, HttpClient http, params string[] settings) =>
+        StartAsync(null, name, data, started, http, settings);
+
+    /// <summary>Starts an app of this program, or of <paramref name="program"/> (another build's dll) when given.</summary>
+    public static async Task<AppProcess> StartAsync(string? program, string name, string data, List<AppProcess> started, HttpClient http, params string[] settings)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(program is null ? Environment.ProcessPath! : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         // The same program, as an app: `dotnet <dll> app …` when run through dotnet, else the apphost.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        if (program is not null)
+        {
+            start.ArgumentList.Add(program);
+        }
+        else if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {
             start.ArgumentList.Add(typeof(Driver).Assembly.Location);
         }
