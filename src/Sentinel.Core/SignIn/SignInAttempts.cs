@@ -18,18 +18,19 @@ namespace Sentinel.SignIn;
 /// <list type="bullet">
 /// <item>equal work for unknown accounts (one hash at the current parameters, and the time of a failure write, SECURITY P3);</item>
 /// <item>the lockout: a locked account is refused before anything is checked, and each wrong guess counts (P4, M5);</item>
-/// <item>one attempt at a time per account (SECURITY M8): attempts on one account wait for each other, and each
-/// reads the account's counters afresh once it holds the account, so N parallel guesses get no more checks than N
-/// sequential ones;</item>
+/// <item>no more checks in parallel than in sequence (SECURITY M8): an attempt reserves its check first, reading the
+/// account's counters afresh, and starts only while the failures so far plus the checks under way leave room;
+/// otherwise it waits for one to end (<see cref="AttemptBudgets"/>). The checks themselves run in parallel;</item>
 /// <item>the audit event of each attempt (<c>login.failed</c>, <c>mfa.failed</c>, <c>mfa.succeeded</c>,
 /// <c>login.locked_out</c>) with <c>details.method</c>, and the sign-in metrics.</item>
 /// </list>
 /// A singleton: its state (the dummy hash, the typical failure-write time, the per-account locks) is per host.
 /// </summary>
 /// <remarks>
-/// The per-account lock is this process'. With several instances, attempts on one account from different
-/// instances can overlap, so at most one more check per other instance than the lockout allows can happen before
-/// the lock lands; the counters themselves are written with optimistic concurrency and lose no failure.
+/// The checks under way are counted in this process. With several instances, attempts on one account that reach
+/// different instances are not counted against each other until their failures are written, so each other
+/// instance can add up to the lockout's budget in the same moment; the counters themselves are written with
+/// optimistic concurrency and lose no failure.
 /// </remarks>
 public sealed class SignInAttempts
 {
@@ -50,7 +51,7 @@ public sealed class SignInAttempts
     private readonly TimeProvider _time;
     private readonly SentinelMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly KeyedLock<string> _accounts = new();
+    private readonly AttemptBudgets _budgets = new();
     private readonly FailureWriteTiming _failureTiming = new();
     private readonly Lazy<string> _dummyHash;
 
@@ -79,7 +80,7 @@ public sealed class SignInAttempts
     }
 
     /// <summary>Accounts with an attempt running or waiting now (none once every attempt has finished).</summary>
-    internal int AccountsInUse => _accounts.Count;
+    internal int AccountsInUse => _budgets.Count;
 
     /// <summary>
     /// The first factor of a sign-in: checks an email and password. Unknown email, wrong password and disabled
@@ -100,36 +101,34 @@ public sealed class SignInAttempts
         await using (scope.ConfigureAwait(false))
         {
             var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
-            var hold = await _accounts.AcquireAsync(normalized, cancellationToken).ConfigureAwait(false);
-            SentinelUser? user;
-            PasswordVerification verification;
-            try
+            SentinelUser? user = null;
+            var wait = TimeSpan.Zero;
+            var (reservation, _) = await _budgets.ReserveAsync(normalized, async ct =>
             {
-                user = normalized.Length == 0 ? null : await store.FindByNormalizedEmailAsync(normalized, cancellationToken).ConfigureAwait(false);
+                user = normalized.Length == 0 ? null : await store.FindByNormalizedEmailAsync(normalized, ct).ConfigureAwait(false);
+                return user is null || IsLockedOut(user, out wait) ? (0, false) : (ChecksLeft(user), false);
+            }, cancellationToken).ConfigureAwait(false);
+
+            if (reservation is null)
+            {
+                _hasher.Verify(_dummyHash.Value, password); // the same cost as a check; a locked account's right password is refused too
                 if (user is null)
                 {
-                    hold.Dispose();
-                    _hasher.Verify(_dummyHash.Value, password);
                     await _failureTiming.PadAsync(cancellationToken).ConfigureAwait(false); // no failure count to write
                     return await RefuseAsync(null, "unknown_user", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (IsLockedOut(user, out var wait))
-                {
-                    hold.Dispose();
-                    _hasher.Verify(_dummyHash.Value, password); // same cost; the right password is still refused
-                    return await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
-                }
+                return await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
+            }
 
-                verification = _hasher.Verify(user.PasswordHash, password);
+            PasswordVerification verification;
+            using (reservation)
+            {
+                verification = _hasher.Verify(user!.PasswordHash, password);
                 if (verification == PasswordVerification.Failed)
                 {
                     return await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                hold.Dispose();
             }
 
             if (user.IsDisabled)
@@ -170,44 +169,60 @@ public sealed class SignInAttempts
                 return WrongPassword;
             }
 
-            using var hold = await _accounts.AcquireAsync(known.NormalizedEmail, cancellationToken).ConfigureAwait(false);
-            var user = await store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false); // afresh, holding the account
-            if (user is null)
+            SentinelUser? user = null;
+            var wait = TimeSpan.Zero;
+            var (reservation, _) = await _budgets.ReserveAsync(known.NormalizedEmail, async ct =>
             {
-                return WrongPassword;
+                user = await store.FindByIdAsync(userId, ct).ConfigureAwait(false); // afresh, in the account's turn
+                return user is null || IsLockedOut(user, out wait) ? (0, false) : (ChecksLeft(user), false);
+            }, cancellationToken).ConfigureAwait(false);
+            if (reservation is null)
+            {
+                return user is null ? WrongPassword : await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
             }
 
-            if (IsLockedOut(user, out var wait))
+            using (reservation)
             {
-                return await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
+                return _hasher.Verify(user!.PasswordHash, password) == PasswordVerification.Failed
+                    ? await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongPassword, client, cancellationToken).ConfigureAwait(false)
+                    : SentinelResult.Success(user);
             }
-
-            return _hasher.Verify(user.PasswordHash, password) == PasswordVerification.Failed
-                ? await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongPassword, client, cancellationToken).ConfigureAwait(false)
-                : SentinelResult.Success(user);
         }
     }
 
     /// <summary>
     /// Checks a second factor of <paramref name="user"/> with <paramref name="verify"/>, which receives the account
-    /// read afresh while this attempt holds it, and returns null when the factor is right,
+    /// as read when the check was reserved, and returns null when the factor is right,
     /// <see cref="SentinelErrorCode.InvalidMfaCode"/> when it is wrong (counted toward the lockout, <c>mfa.failed</c>)
     /// or any other error to refuse without counting (a challenge that is no longer redeemable, say). A right factor
     /// completes the authentication: the failure count is cleared and <c>mfa.succeeded</c> written.
     /// Fails with <see cref="SentinelErrorCode.InvalidMfaCode"/>, <see cref="SentinelErrorCode.LockedOut"/> or the
     /// error <paramref name="verify"/> returned.
     /// </summary>
-    /// <param name="user">The account; its counters are read again once the attempt holds it.</param>
+    /// <param name="user">The account; its counters are read again when the attempt reserves its check.</param>
     /// <param name="method">What is being checked (<see cref="CredentialMethod.Totp"/> or <see cref="CredentialMethod.RecoveryCode"/>), for the audit event.</param>
     /// <param name="verify">The check itself.</param>
     /// <param name="client">The caller, for the audit event.</param>
     /// <param name="cancellationToken">Cancels the attempt.</param>
-    public async Task<SentinelResult<SentinelUser>> CheckSecondFactorAsync(
+    public Task<SentinelResult<SentinelUser>> CheckSecondFactorAsync(
         SentinelUser user,
         CredentialMethod method,
         Func<SentinelUser, CancellationToken, ValueTask<SentinelError?>> verify,
         ClientInfo? client = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        CheckSecondFactorAsync(user, method, null, verify, client, cancellationToken);
+
+    /// <summary>
+    /// As the public overload, with a limit of the route's own (a challenge's wrong codes, say): <paramref name="limit"/>
+    /// runs in the account's turn and says how many checks are left and, when none is, the error to refuse with.
+    /// </summary>
+    internal async Task<SentinelResult<SentinelUser>> CheckSecondFactorAsync(
+        SentinelUser user,
+        CredentialMethod method,
+        Func<CancellationToken, ValueTask<(int Left, SentinelError Refusal)>>? limit,
+        Func<SentinelUser, CancellationToken, ValueTask<SentinelError?>> verify,
+        ClientInfo? client,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(verify);
@@ -215,31 +230,52 @@ public sealed class SignInAttempts
         await using (scope.ConfigureAwait(false))
         {
             var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
-            SentinelUser? fresh;
-            using (await _accounts.AcquireAsync(user.NormalizedEmail, cancellationToken).ConfigureAwait(false))
+            SentinelUser? fresh = null;
+            var locked = false;
+            var wait = TimeSpan.Zero;
+            var (reservation, refusal) = await _budgets.ReserveAsync<SentinelError?>(user.NormalizedEmail, async ct =>
             {
-                fresh = await store.FindByIdAsync(user.Id, cancellationToken).ConfigureAwait(false);
+                fresh = await store.FindByIdAsync(user.Id, ct).ConfigureAwait(false); // afresh, in the account's turn
                 if (fresh is null)
                 {
-                    return NoSuchUser;
+                    return (0, NoSuchUser);
                 }
 
-                if (IsLockedOut(fresh, out var wait))
+                if (locked = IsLockedOut(fresh, out wait))
                 {
-                    return await LockedOutAsync(fresh.Id, wait, method, client, cancellationToken).ConfigureAwait(false);
+                    return (0, null);
                 }
 
-                if (await verify(fresh, cancellationToken).ConfigureAwait(false) is { } refused)
+                var left = ChecksLeft(fresh);
+                if (limit is not null)
                 {
-                    return refused.Code == SentinelErrorCode.InvalidMfaCode
-                        ? await RecordFailureAsync(store, fresh.Id, method, "wrong_code", refused, client, cancellationToken).ConfigureAwait(false)
-                        : refused;
+                    var (own, ownRefusal) = await limit(ct).ConfigureAwait(false);
+                    return own < left ? (own, ownRefusal) : (left, ownRefusal);
+                }
+
+                return (left, null);
+            }, cancellationToken).ConfigureAwait(false);
+
+            if (reservation is null)
+            {
+                return locked
+                    ? await LockedOutAsync(fresh!.Id, wait, method, client, cancellationToken).ConfigureAwait(false)
+                    : refusal ?? NoSuchUser;
+            }
+
+            using (reservation)
+            {
+                if (await verify(fresh!, cancellationToken).ConfigureAwait(false) is { } wrong)
+                {
+                    return wrong.Code == SentinelErrorCode.InvalidMfaCode
+                        ? await RecordFailureAsync(store, fresh!.Id, method, "wrong_code", wrong, client, cancellationToken).ConfigureAwait(false)
+                        : wrong;
                 }
             }
 
-            fresh = await ResetAsync(store, fresh, cancellationToken).ConfigureAwait(false);
-            await _audit.RecordAsync(AuditEventTypes.MfaSucceeded, AuditOutcome.Success, fresh.Id, client, cancellationToken, details: MethodDetails[method]).ConfigureAwait(false);
-            return SentinelResult.Success(fresh);
+            var signedIn = await ResetAsync(store, fresh!, cancellationToken).ConfigureAwait(false);
+            await _audit.RecordAsync(AuditEventTypes.MfaSucceeded, AuditOutcome.Success, signedIn.Id, client, cancellationToken, details: MethodDetails[method]).ConfigureAwait(false);
+            return SentinelResult.Success(signedIn);
         }
     }
 
@@ -260,6 +296,10 @@ public sealed class SignInAttempts
 
     /// <summary>The <c>details</c> of an event about <paramref name="method"/>: <c>{"method": …}</c>, shared and read-only.</summary>
     internal static IReadOnlyDictionary<string, string> DetailsOf(CredentialMethod method) => MethodDetails[method];
+
+    /// <summary>How many more checks the lockout leaves the account (unbounded when lockout is off).</summary>
+    private int ChecksLeft(SentinelUser user) =>
+        _options.Lockout.Enabled ? Math.Max(1, _options.Lockout.MaxFailedAttempts - user.AccessFailedCount) : int.MaxValue;
 
     private bool IsLockedOut(SentinelUser user, out TimeSpan retryAfter) =>
         AccountLockout.IsLockedOut(user, _time.GetUtcNow(), out retryAfter);
@@ -314,7 +354,8 @@ public sealed class SignInAttempts
     }
 
     /// <summary>
-    /// Counts a wrong credential toward the lockout (while the attempt still holds the account) and audits it.
+    /// Counts a wrong credential toward the lockout (before the attempt's reservation ends, so that no other attempt
+    /// reads the counters without it) and audits it.
     /// Returns <paramref name="wrong"/>, or <see cref="SentinelErrorCode.LockedOut"/> when this failure locked the account.
     /// </summary>
     private async Task<SentinelResult<SentinelUser>> RecordFailureAsync(

@@ -130,25 +130,31 @@ public sealed class SignInService
 
         var registration = await _mfaStore.FindAsync(user.Id, cancellationToken).ConfigureAwait(false);
         var factor = new SecondFactorCode(code, recoveryCode);
-        var second = await _attempts.CheckSecondFactorAsync(user, factor.Method, async (fresh, ct) =>
-        {
-            // Read again while the attempt holds the account: the challenge's own limit is exact under parallel guesses.
-            var current = await _mfaStore.FindChallengeAsync(challenge.Id, ct).ConfigureAwait(false);
-            if (current is null || !IsRedeemable(current))
+        var second = await _attempts.CheckSecondFactorAsync(
+            user,
+            factor.Method,
+            async ct =>
             {
-                return InvalidChallenge.Reason;
-            }
-
-            if (!await _mfa.VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false))
+                // Read again when the check is reserved: the challenge's own limit holds under parallel guesses.
+                var current = await _mfaStore.FindChallengeAsync(challenge.Id, ct).ConfigureAwait(false);
+                return current is null || current.RedeemedAt is not null || _time.GetUtcNow() >= current.ExpiresAt
+                    ? (0, InvalidChallenge.Reason)
+                    : (_options.MaxChallengeAttempts - current.FailedAttempts, InvalidChallenge.Reason);
+            },
+            async (fresh, ct) =>
             {
-                await _mfaStore.RecordChallengeFailureAsync(current.Id, ct).ConfigureAwait(false);
-                return InvalidCode;
-            }
+                if (!await _mfa.VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false))
+                {
+                    await _mfaStore.RecordChallengeFailureAsync(challenge.Id, ct).ConfigureAwait(false);
+                    return InvalidCode;
+                }
 
-            return await _mfaStore.TryRedeemChallengeAsync(current.Id, _time.GetUtcNow(), _options.MaxChallengeAttempts, ct).ConfigureAwait(false)
-                ? null
-                : InvalidChallenge.Reason;
-        }, client, cancellationToken).ConfigureAwait(false);
+                return await _mfaStore.TryRedeemChallengeAsync(challenge.Id, _time.GetUtcNow(), _options.MaxChallengeAttempts, ct).ConfigureAwait(false)
+                    ? null
+                    : InvalidChallenge.Reason;
+            },
+            client,
+            cancellationToken).ConfigureAwait(false);
 
         return second.TryGetValue(out var signedIn)
             ? await StartAsync(signedIn, MethodsWith(factor.Method), client, cancellationToken).ConfigureAwait(false)
