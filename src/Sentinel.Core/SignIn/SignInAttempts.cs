@@ -24,7 +24,7 @@ namespace Sentinel.SignIn;
 /// <item>the audit event of each attempt (<c>login.failed</c>, <c>mfa.failed</c>, <c>mfa.succeeded</c>,
 /// <c>login.locked_out</c>) with <c>details.method</c>, and the sign-in metrics.</item>
 /// </list>
-/// A singleton: its state (the dummy hash, the typical failure-write time, the per-account locks) is per host.
+/// A singleton: its state (the dummy hash, the typical failure-write time, the checks under way per account) is per host.
 /// </summary>
 /// <remarks>
 /// The checks under way are counted in this process. With several instances, attempts on one account that reach
