@@ -136,23 +136,11 @@ internal static class Driver
                 }
             }
 
-            Console.WriteLine(report);
-            if (failed)
-            {
-                Console.Error.WriteLine("Some requests failed (non-2xx or socket errors): the figures above are not valid.");
-            }
-
-            return failed ? 1 : 0;
+            return Report(report, failed);
         }
         finally
         {
-            foreach (var app in apps)
-            {
-                app.Dispose();
-            }
-
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            data.Delete(recursive: true);
+            StopAll(apps, data);
         }
     }
 
@@ -211,25 +199,35 @@ internal static class Driver
             var (before, after) = (results[targets[0]], results[targets[1]]);
             report.AppendLine().AppendLine(CultureInfo.InvariantCulture,
                 $"This build / before: throughput {Median(after, r => r.RequestsPerSecond) / Median(before, r => r.RequestsPerSecond):0.000}×, p50 {Median(after, r => r.P50Ms) / Median(before, r => r.P50Ms):0.00}×");
-            Console.WriteLine(report);
-            var failed = results.Values.Any(runs => runs.Any(r => r.Errors > 0 || r.RequestsPerSecond <= 0));
-            if (failed)
-            {
-                Console.Error.WriteLine("Some requests failed (non-2xx or socket errors): the figures above are not valid.");
-            }
-
-            return failed ? 1 : 0;
+            return Report(report, results.Values.Any(runs => runs.Any(r => r.Errors > 0 || r.RequestsPerSecond <= 0)));
         }
         finally
         {
-            foreach (var app in apps)
-            {
-                app.Dispose();
-            }
-
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            data.Delete(recursive: true);
+            StopAll(apps, data);
         }
+    }
+
+    /// <summary>Prints the report; any failed request makes the run fail, since a 401 or 429 is fast and flatters.</summary>
+    private static int Report(StringBuilder report, bool failed)
+    {
+        Console.WriteLine(report);
+        if (failed)
+        {
+            Console.Error.WriteLine("Some requests failed (non-2xx or socket errors): the figures above are not valid.");
+        }
+
+        return failed ? 1 : 0;
+    }
+
+    private static void StopAll(List<AppProcess> apps, DirectoryInfo data)
+    {
+        foreach (var app in apps)
+        {
+            app.Dispose();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        data.Delete(recursive: true);
     }
 
     private static double Median(List<WrkResult> runs, Func<WrkResult, double> value) =>

@@ -114,7 +114,7 @@ public sealed class MfaService
         if (Totp.Verify(Unprotect(pending), code, now, _options) is not { } step)
         {
             await _audit.RecordAsync(AuditEventTypes.MfaFailed, AuditOutcome.Failure, userId, client, cancellationToken, "setup_code").ConfigureAwait(false);
-            return InvalidCode();
+            return WrongCode;
         }
 
         var saved = await SaveAsync(userId, fresh =>
@@ -191,19 +191,24 @@ public sealed class MfaService
         var user = await _users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
-            return InvalidCode();
+            return WrongCode;
         }
 
         var registration = await _store.FindAsync(userId, cancellationToken).ConfigureAwait(false);
         var factor = new SecondFactorCode(code, recoveryCode);
-        var checkedFactor = await _attempts.CheckSecondFactorAsync(
-            user,
-            factor.Method,
-            async (fresh, ct) => await VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false) ? null : InvalidCode(),
-            client,
-            cancellationToken).ConfigureAwait(false);
+        var checkedFactor = await CheckSecondFactorAsync(user, registration, factor, client, cancellationToken).ConfigureAwait(false);
         return checkedFactor.Succeeded ? SentinelResult.Success(factor.Method) : checkedFactor.Error;
     }
+
+    /// <summary>The check of <see cref="CheckSecondFactorAsync(Guid, string?, string?, ClientInfo?, CancellationToken)"/> with the registration already read (a sign-in reads it once).</summary>
+    internal Task<SentinelResult<SentinelUser>> CheckSecondFactorAsync(
+        SentinelUser user, MfaRegistration? registration, SecondFactorCode factor, ClientInfo? client, CancellationToken cancellationToken) =>
+        _attempts.CheckSecondFactorAsync(
+            user,
+            factor.Method,
+            async (fresh, ct) => await VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false) ? null : WrongCode,
+            client,
+            cancellationToken);
 
     /// <summary>
     /// The check itself, with no counting: true when <paramref name="factor"/> is a TOTP code of a step newer than
@@ -280,7 +285,8 @@ public sealed class MfaService
 
     private byte[] Unprotect(byte[] protectedSecret) => _protector.Unprotect(SecretPurpose, protectedSecret);
 
-    private static SentinelError InvalidCode() => new(SentinelErrorCode.InvalidMfaCode, "The code is not valid.");
+    /// <summary>A wrong (or missing) second factor: the error the sign-in gate counts toward the lockout.</summary>
+    internal static readonly SentinelError WrongCode = new(SentinelErrorCode.InvalidMfaCode, "The code is not valid.");
 
 }
 

@@ -41,7 +41,6 @@ public sealed class SignInAttempts
 
     private static readonly SentinelError WrongCredentials = new(SentinelErrorCode.InvalidCredentials, "The email or password is not correct.");
     private static readonly SentinelError WrongPassword = new(SentinelErrorCode.InvalidCredentials, "The password is not correct.");
-    private static readonly SentinelError WrongCode = new(SentinelErrorCode.InvalidMfaCode, "The code is not valid.");
     private static readonly SentinelError NoSuchUser = new(SentinelErrorCode.NotFound, "The user does not exist.");
 
     private readonly IServiceScopeFactory _scopes;
@@ -101,14 +100,8 @@ public sealed class SignInAttempts
         await using (scope.ConfigureAwait(false))
         {
             var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
-            SentinelUser? user = null;
-            var wait = TimeSpan.Zero;
-            var (reservation, _) = await _budgets.ReserveAsync(normalized, async ct =>
-            {
-                user = normalized.Length == 0 ? null : await store.FindByNormalizedEmailAsync(normalized, ct).ConfigureAwait(false);
-                return user is null || IsLockedOut(user, out wait) ? (0, false) : (ChecksLeft(user), false);
-            }, cancellationToken).ConfigureAwait(false);
-
+            var (reservation, user, lockedFor, _) = await ReserveAsync(
+                normalized, ct => normalized.Length == 0 ? ValueTask.FromResult<SentinelUser?>(null) : store.FindByNormalizedEmailAsync(normalized, ct), null, cancellationToken).ConfigureAwait(false);
             if (reservation is null)
             {
                 _hasher.Verify(_dummyHash.Value, password); // the same cost as a check; a locked account's right password is refused too
@@ -118,7 +111,7 @@ public sealed class SignInAttempts
                     return await RefuseAsync(null, "unknown_user", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
                 }
 
-                return await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
+                return await LockedOutAsync(user.Id, lockedFor!.Value, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
             }
 
             PasswordVerification verification;
@@ -169,16 +162,10 @@ public sealed class SignInAttempts
                 return WrongPassword;
             }
 
-            SentinelUser? user = null;
-            var wait = TimeSpan.Zero;
-            var (reservation, _) = await _budgets.ReserveAsync(known.NormalizedEmail, async ct =>
-            {
-                user = await store.FindByIdAsync(userId, ct).ConfigureAwait(false); // afresh, in the account's turn
-                return user is null || IsLockedOut(user, out wait) ? (0, false) : (ChecksLeft(user), false);
-            }, cancellationToken).ConfigureAwait(false);
+            var (reservation, user, lockedFor, _) = await ReserveAsync(known.NormalizedEmail, ct => store.FindByIdAsync(userId, ct), null, cancellationToken).ConfigureAwait(false);
             if (reservation is null)
             {
-                return user is null ? WrongPassword : await LockedOutAsync(user.Id, wait, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
+                return user is null ? WrongPassword : await LockedOutAsync(user.Id, lockedFor!.Value, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
             }
 
             using (reservation)
@@ -230,35 +217,10 @@ public sealed class SignInAttempts
         await using (scope.ConfigureAwait(false))
         {
             var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
-            SentinelUser? fresh = null;
-            var locked = false;
-            var wait = TimeSpan.Zero;
-            var (reservation, refusal) = await _budgets.ReserveAsync<SentinelError?>(user.NormalizedEmail, async ct =>
-            {
-                fresh = await store.FindByIdAsync(user.Id, ct).ConfigureAwait(false); // afresh, in the account's turn
-                if (fresh is null)
-                {
-                    return (0, NoSuchUser);
-                }
-
-                if (locked = IsLockedOut(fresh, out wait))
-                {
-                    return (0, null);
-                }
-
-                var left = ChecksLeft(fresh);
-                if (limit is not null)
-                {
-                    var (own, ownRefusal) = await limit(ct).ConfigureAwait(false);
-                    return own < left ? (own, ownRefusal) : (left, ownRefusal);
-                }
-
-                return (left, null);
-            }, cancellationToken).ConfigureAwait(false);
-
+            var (reservation, fresh, lockedFor, refusal) = await ReserveAsync(user.NormalizedEmail, ct => store.FindByIdAsync(user.Id, ct), limit, cancellationToken).ConfigureAwait(false);
             if (reservation is null)
             {
-                return locked
+                return lockedFor is { } wait
                     ? await LockedOutAsync(fresh!.Id, wait, method, client, cancellationToken).ConfigureAwait(false)
                     : refusal ?? NoSuchUser;
             }
@@ -296,6 +258,49 @@ public sealed class SignInAttempts
 
     /// <summary>The <c>details</c> of an event about <paramref name="method"/>: <c>{"method": …}</c>, shared and read-only.</summary>
     internal static IReadOnlyDictionary<string, string> DetailsOf(CredentialMethod method) => MethodDetails[method];
+
+    /// <summary>
+    /// Reserves one check on the account under <paramref name="key"/>: reads it afresh (<paramref name="read"/>) in its
+    /// turn and refuses when it is gone, locked, or out of checks (the lockout's, and <paramref name="limit"/>'s if
+    /// given, whose refusal is then returned).
+    /// </summary>
+    private async Task<Reserved> ReserveAsync(
+        string key,
+        Func<CancellationToken, ValueTask<SentinelUser?>> read,
+        Func<CancellationToken, ValueTask<(int Left, SentinelError Refusal)>>? limit,
+        CancellationToken cancellationToken)
+    {
+        SentinelUser? user = null;
+        TimeSpan? lockedFor = null;
+        var (reservation, refusal) = await _budgets.ReserveAsync<SentinelError?>(key, async ct =>
+        {
+            user = await read(ct).ConfigureAwait(false);
+            lockedFor = null;
+            if (user is null)
+            {
+                return (0, null);
+            }
+
+            if (IsLockedOut(user, out var wait))
+            {
+                lockedFor = wait;
+                return (0, null);
+            }
+
+            var left = ChecksLeft(user);
+            if (limit is null)
+            {
+                return (left, null);
+            }
+
+            var (own, ownRefusal) = await limit(ct).ConfigureAwait(false);
+            return (Math.Min(own, left), ownRefusal);
+        }, cancellationToken).ConfigureAwait(false);
+        return new Reserved(reservation, user, lockedFor, refusal);
+    }
+
+    /// <summary>A reserved check (or why there is none) and the account as read when it was decided.</summary>
+    private readonly record struct Reserved(AttemptBudgets.Reservation? Reservation, SentinelUser? User, TimeSpan? LockedFor, SentinelError? Refusal);
 
     /// <summary>How many more checks the lockout leaves the account (unbounded when lockout is off).</summary>
     private int ChecksLeft(SentinelUser user) =>

@@ -96,12 +96,7 @@ public sealed class SignInService
             return new SignInResult.SecondFactorRequired(user, await IssueChallengeAsync(user, client, cancellationToken).ConfigureAwait(false));
         }
 
-        var second = await _attempts.CheckSecondFactorAsync(
-            user,
-            secondFactor.Method,
-            async (fresh, ct) => await _mfa.VerifyCodeAsync(fresh.Id, registration, secondFactor, client, ct).ConfigureAwait(false) ? null : InvalidCode,
-            client,
-            cancellationToken).ConfigureAwait(false);
+        var second = await _mfa.CheckSecondFactorAsync(user, registration, secondFactor, client, cancellationToken).ConfigureAwait(false);
         return second.TryGetValue(out var signedIn)
             ? await StartAsync(signedIn, MethodsWith(secondFactor.Method), client, cancellationToken).ConfigureAwait(false)
             : SignInResult.From(second.Error!);
@@ -117,7 +112,7 @@ public sealed class SignInService
     {
         var read = await _mfaTokens.ReadAsync(mfaToken, cancellationToken).ConfigureAwait(false);
         var challenge = read is { } ids ? await _mfaStore.FindChallengeAsync(ids.ChallengeId, cancellationToken).ConfigureAwait(false) : null;
-        if (challenge is null || challenge.UserId != read!.Value.UserId || !IsRedeemable(challenge))
+        if (challenge is null || challenge.UserId != read!.Value.UserId || ChecksLeft(challenge) <= 0)
         {
             return InvalidChallenge;
         }
@@ -136,17 +131,14 @@ public sealed class SignInService
             async ct =>
             {
                 // Read again when the check is reserved: the challenge's own limit holds under parallel guesses.
-                var current = await _mfaStore.FindChallengeAsync(challenge.Id, ct).ConfigureAwait(false);
-                return current is null || current.RedeemedAt is not null || _time.GetUtcNow() >= current.ExpiresAt
-                    ? (0, InvalidChallenge.Reason)
-                    : (_options.MaxChallengeAttempts - current.FailedAttempts, InvalidChallenge.Reason);
+                return (ChecksLeft(await _mfaStore.FindChallengeAsync(challenge.Id, ct).ConfigureAwait(false)), InvalidChallenge.Reason);
             },
             async (fresh, ct) =>
             {
                 if (!await _mfa.VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false))
                 {
                     await _mfaStore.RecordChallengeFailureAsync(challenge.Id, ct).ConfigureAwait(false);
-                    return InvalidCode;
+                    return MfaService.WrongCode;
                 }
 
                 return await _mfaStore.TryRedeemChallengeAsync(challenge.Id, _time.GetUtcNow(), _options.MaxChallengeAttempts, ct).ConfigureAwait(false)
@@ -161,8 +153,11 @@ public sealed class SignInService
             : SignInResult.From(second.Error!);
     }
 
-    private bool IsRedeemable(MfaChallenge challenge) =>
-        challenge.RedeemedAt is null && _time.GetUtcNow() < challenge.ExpiresAt && challenge.FailedAttempts < _options.MaxChallengeAttempts;
+    /// <summary>How many codes the challenge still takes: none once it is gone, redeemed, expired or out of tries.</summary>
+    private int ChecksLeft(MfaChallenge? challenge) =>
+        challenge is null || challenge.RedeemedAt is not null || _time.GetUtcNow() >= challenge.ExpiresAt
+            ? 0
+            : _options.MaxChallengeAttempts - challenge.FailedAttempts;
 
     private async Task<string> IssueChallengeAsync(SentinelUser user, ClientInfo? client, CancellationToken cancellationToken)
     {
@@ -186,8 +181,6 @@ public sealed class SignInService
     }
 
     private static string[] MethodsWith(CredentialMethod second) => [CredentialMethod.Password.AmrValue(), second.AmrValue()];
-
-    private static readonly SentinelError InvalidCode = new(SentinelErrorCode.InvalidMfaCode, "The code is not valid.");
 
     private static readonly SignInResult.Failure InvalidChallenge =
         new(new SentinelError(SentinelErrorCode.InvalidMfaToken, "The two-factor sign-in has expired or is not valid; sign in again."));
