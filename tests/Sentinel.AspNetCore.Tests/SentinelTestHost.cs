@@ -64,7 +64,8 @@ public sealed class SentinelTestHost : IAsyncDisposable
     /// PostgreSQL database of its own on the server of <see cref="RequirePostgres"/>.
     /// </summary>
     public static async Task<SentinelTestHost> StartAsync(
-        Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null, string database = "sqlite")
+        Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null, string database = "sqlite",
+        bool mapSentinel = true, Action<SentinelAuthMiddlewareOptions>? middleware = null)
     {
         var host = new SentinelTestHost();
         if (database == "postgres")
@@ -107,8 +108,12 @@ public sealed class SentinelTestHost : IAsyncDisposable
 
             return next(context);
         });
-        app.UseSentinelAuth();
-        app.MapSentinelAuth("/auth");
+        app.UseSentinelAuth(middleware ?? (_ => { }));
+        if (mapSentinel)
+        {
+            app.MapSentinelAuth("/auth");
+        }
+
         app.MapGet("/protected", () => TypedResults.Ok("ok")).RequireAuthorization();
         map?.Invoke(app);
         await app.Services.MigrateSentinelDatabaseAsync();

@@ -29,6 +29,11 @@ internal sealed class SentinelBearerHandler(
 
     private bool _tokenPresented;
 
+    /// <summary>The events of this request: the options' instance, or one resolved from <c>EventsType</c>.</summary>
+    private new SentinelBearerEvents Events => (SentinelBearerEvents)base.Events!;
+
+    protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new SentinelBearerEvents());
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? authorization = Request.Headers.Authorization;
@@ -52,7 +57,7 @@ internal sealed class SentinelBearerHandler(
 
         var identity = new ClaimsIdentity(result.Token.Claims, Scheme.Name, "sub", "role");
         var principal = new ClaimsPrincipal(identity);
-        await Options.Events.OnTokenValidated(Context, principal).ConfigureAwait(false);
+        await Events.TokenValidated(Context, principal).ConfigureAwait(false);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 

@@ -52,7 +52,7 @@ public static class SentinelEndpointRouteBuilderExtensions
     /// </summary>
     private static RouteGroupBuilder SentinelGroup(IEndpointRouteBuilder endpoints, string prefix)
     {
-        var group = endpoints.MapGroup(prefix).WithTags("Sentinel").WithMetadata(SentinelEndpointMetadata.Instance);
+        var group = endpoints.MapGroup(prefix).WithTags("Sentinel").WithMetadata(SentinelEndpointMetadata.Instance, Sentinel.AspNetCore.Http.SentinelOwnedEndpoint.Instance);
         group.AddEndpointFilter(static async (context, next) =>
         {
             context.HttpContext.Response.Headers.CacheControl = "no-store";

@@ -23,6 +23,7 @@ internal static class JwksEndpoint
                 http.Response.Headers.CacheControl = "public, max-age=300";
                 return TypedResults.Json(set, SentinelJsonContext.Default.JsonWebKeySetResponse);
             })
+            .WithMetadata(Sentinel.AspNetCore.Http.SentinelOwnedEndpoint.Instance)
             .Produces<JsonWebKeySetResponse>()
             .WithName("SentinelJwks")
             .WithSummary("The JSON Web Key Set of Sentinel's signing keys.");
