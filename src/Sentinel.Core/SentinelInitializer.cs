@@ -7,8 +7,9 @@ namespace Sentinel;
 public static class SentinelInitializer
 {
     /// <summary>
-    /// Loads (or creates) the signing keys and the revocations whose access tokens may still be alive. ASP.NET Core
-    /// hosts run it at start and then periodically; other hosts call it once after building the provider.
+    /// Loads (or creates) the signing keys and the revocations whose access tokens may still be alive.
+    /// <see cref="Hosting.SentinelMaintenance"/> runs it at start on any generic host; a program without one calls it
+    /// once after building the provider.
     /// </summary>
     public static async Task InitializeSentinelAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {

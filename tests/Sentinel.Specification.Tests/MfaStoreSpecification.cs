@@ -134,4 +134,23 @@ public abstract class MfaStoreSpecification
         (await store.TryRedeemChallengeAsync(failed.Id, Now.AddMinutes(1), 5, Ct)).Should().BeFalse();
         (await store.FindChallengeAsync(Guid.CreateVersion7(), Ct)).Should().BeNull();
     }
+
+    [Fact]
+    public async Task ExpiredChallenges_AreDeleted_RedeemedOrNot_AndLiveOnesKept()
+    {
+        var store = await CreateStoreAsync();
+        MfaChallenge New(int minutes) => new() { Id = Guid.CreateVersion7(), UserId = Guid.CreateVersion7(), CreatedAt = Now, ExpiresAt = Now.AddMinutes(minutes) };
+        var (old, redeemed, live) = (New(1), New(2), New(60));
+        foreach (var c in new[] { old, redeemed, live })
+        {
+            await store.CreateChallengeAsync(c, Ct);
+        }
+
+        (await store.TryRedeemChallengeAsync(redeemed.Id, Now, 5, Ct)).Should().BeTrue();
+
+        (await (await CreateStoreAsync()).DeleteExpiredChallengesAsync(Now.AddMinutes(30), Ct)).Should().Be(2);
+        (await store.FindChallengeAsync(old.Id, Ct)).Should().BeNull();
+        (await store.FindChallengeAsync(redeemed.Id, Ct)).Should().BeNull();
+        (await store.FindChallengeAsync(live.Id, Ct)).Should().NotBeNull();
+    }
 }

@@ -55,7 +55,6 @@ public static class SentinelAuthServiceCollectionExtensions
                     .AddRequirements(new SentinelAdminRequirement()));
             services.AddRateLimiter(SentinelRateLimiting.Configure);
             services.TryAddSingleton<IRateLimitPartitionStore, InMemoryRateLimitPartitionStore>();
-            services.AddHostedService<SentinelHostedService>();
             services.AddHealthChecks().AddCheck<SentinelStoreHealthCheck>(SentinelStoreHealthCheck.Name, tags: ["sentinel"]);
         }
 

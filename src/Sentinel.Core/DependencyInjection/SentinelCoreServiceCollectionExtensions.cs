@@ -5,6 +5,7 @@ using Sentinel.ApiKeys;
 using Sentinel.Audit;
 using Sentinel.Diagnostics;
 using Sentinel.Email;
+using Sentinel.Hosting;
 using Sentinel.Mfa;
 using Sentinel.Passwords;
 using Sentinel.Secrets;
@@ -60,6 +61,16 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<ApiKeyCache>();
         services.TryAddSingleton<ApiKeyVerifier>();
         services.TryAddScoped<ApiKeyService>();
+
+        // Sentinel's own lifecycle: start-up loading, one job per periodic task, the flush at stop.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, RevocationSyncJob>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, ApiKeyUsageJob>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, SigningKeyRotationJob>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, SessionPruneJob>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, AuditPruneJob>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, ExpiredTokenCleanupJob>());
+        services.TryAddSingleton<SentinelMaintenance>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, SentinelMaintenance>(sp => sp.GetRequiredService<SentinelMaintenance>()));
         return new SentinelBuilder(services);
     }
 

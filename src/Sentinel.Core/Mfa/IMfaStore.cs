@@ -46,4 +46,7 @@ public interface IMfaStore
     /// <paramref name="maxFailures"/> failures. True when this call redeemed it.
     /// </summary>
     ValueTask<bool> TryRedeemChallengeAsync(Guid challengeId, DateTimeOffset now, int maxFailures, CancellationToken cancellationToken);
+
+    /// <summary>Deletes challenges that expired before <paramref name="before"/>, redeemed or not; returns how many.</summary>
+    ValueTask<int> DeleteExpiredChallengesAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }

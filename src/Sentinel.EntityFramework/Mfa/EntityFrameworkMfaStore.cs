@@ -105,4 +105,8 @@ public sealed class EntityFrameworkMfaStore<TContext>(TContext context) : IMfaSt
     public async ValueTask<bool> TryRedeemChallengeAsync(Guid challengeId, DateTimeOffset now, int maxFailures, CancellationToken cancellationToken) =>
         await Challenges.Where(c => c.Id == challengeId && c.RedeemedAt == null && c.ExpiresAt > now && c.FailedAttempts < maxFailures)
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.RedeemedAt, now), cancellationToken).ConfigureAwait(false) == 1;
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteExpiredChallengesAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        await Challenges.Where(c => c.ExpiresAt < before).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
 }

@@ -136,6 +136,17 @@ public sealed class InMemoryMfaStore : IMfaStore
     }
 
     /// <inheritdoc />
+    public ValueTask<int> DeleteExpiredChallengesAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var expired = _challenges.Values.Where(c => c.ExpiresAt < before).Select(c => c.Id).ToList();
+            expired.ForEach(id => _challenges.Remove(id));
+            return ValueTask.FromResult(expired.Count);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask RecordChallengeFailureAsync(Guid challengeId, CancellationToken cancellationToken)
     {
         lock (_gate)
