@@ -29,14 +29,14 @@ public static class SentinelInitializer
     }
 
     /// <summary>
-    /// Writes what is still queued, before the provider is disposed: the email outbox's work, then every audit
+    /// Writes what is still queued, before the provider is disposed: the email send queue's work, then every audit
     /// event (SECURITY A4), until <paramref name="cancellationToken"/> fires. ASP.NET Core hosts do this when they
     /// stop; other hosts call it before <c>DisposeAsync()</c> of the provider.
     /// </summary>
     public static async Task ShutdownSentinelAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(services);
-        await services.GetRequiredService<Email.EmailOutbox>().CompleteAsync(cancellationToken).ConfigureAwait(false);
+        await services.GetRequiredService<Email.EmailSendQueue>().CompleteAsync(cancellationToken).ConfigureAwait(false);
         if (services.GetService<Audit.IAuditLog>() is Audit.AuditWriter writer)
         {
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);

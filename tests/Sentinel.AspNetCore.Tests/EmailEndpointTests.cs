@@ -36,7 +36,7 @@ public sealed class EmailEndpointTests : IAsyncLifetime
 
     private async Task<List<SentinelEmailMessage>> MailAsync(SentinelTestHost? host = null)
     {
-        await (host ?? _host).Service<EmailOutbox>().FlushAsync(Ct);
+        await (host ?? _host).Service<EmailSendQueue>().FlushAsync(Ct);
         return _mail.Messages;
     }
 

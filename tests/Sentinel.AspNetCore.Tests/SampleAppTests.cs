@@ -108,7 +108,7 @@ public sealed class SampleAppTests : IAsyncLifetime
         var client = _factory.CreateClient();
         await client.PostAsJsonAsync("/auth/register", new { email = "ada@example.com", password = "correct horse battery" }, Ct);
         (await client.PostAsJsonAsync("/auth/password/forgot", new { email = "ada@example.com" }, Ct)).StatusCode.Should().Be(HttpStatusCode.Accepted);
-        await _factory.Services.GetRequiredService<Sentinel.Email.EmailOutbox>().FlushAsync(Ct);
+        await _factory.Services.GetRequiredService<Sentinel.Email.EmailSendQueue>().FlushAsync(Ct);
 
         var mail = Directory.GetFiles(_mail, "*ResetPasswordMessage.txt").Should().ContainSingle().Subject;
         var text = await File.ReadAllTextAsync(mail, Ct);

@@ -12,7 +12,7 @@ namespace Sentinel.Audit;
 /// <see cref="AuditEventTypes.All"/>, named after the type): refusals at Information, lockouts and refresh-token
 /// reuse at Warning, successes at Debug. Only ids and closed-set reasons are logged (SECURITY A2).
 /// </summary>
-public sealed class AuditRecorder
+public sealed partial class AuditRecorder
 {
     /// <summary>Longest string kept in an audit field; longer values are cut (they are data, never interpreted).</summary>
     public const int MaxFieldLength = 512;
@@ -24,16 +24,16 @@ public sealed class AuditRecorder
     private readonly TimeProvider _time;
     private readonly SentinelMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Email.EmailOutbox? _outbox;
+    private readonly IAuditObserver[] _observers;
 
-    /// <summary>Creates a recorder over <paramref name="log"/>; with an <paramref name="outbox"/>, events that call for an email (a confirmation, a security notice) queue it.</summary>
-    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics, ILogger<AuditRecorder>? logger = null, Email.EmailOutbox? outbox = null)
+    /// <summary>Creates a recorder over <paramref name="log"/>; each of <paramref name="observers"/> sees every event as it is recorded (security notices are one).</summary>
+    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics, ILogger<AuditRecorder>? logger = null, IEnumerable<IAuditObserver>? observers = null)
     {
         _log = log;
         _time = time;
         _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _outbox = outbox;
+        _observers = observers?.ToArray() ?? [];
     }
 
     /// <summary>One precompiled log message per event type (what <c>[LoggerMessage]</c> generates, for a closed set of ids).</summary>
@@ -62,7 +62,6 @@ public sealed class AuditRecorder
         IReadOnlyDictionary<string, string>? details = null)
     {
         var now = _time.GetUtcNow();
-        var noticeQueued = _outbox?.Observe(type, userId, client, now) == true;
         var auditEvent = new AuditEvent
         {
             Id = NewId(now),
@@ -75,8 +74,9 @@ public sealed class AuditRecorder
             IpAddress = Limit(client?.IpAddress),
             UserAgent = Limit(client?.UserAgent),
             TraceId = Activity.Current?.TraceId.ToHexString(),
-            Details = Details(reason, details, noticeQueued),
+            Details = Details(reason, details),
         };
+        auditEvent = Observe(auditEvent);
         _metrics.SecurityEvent(type, outcome);
         if (LogByType.TryGetValue(type, out var log))
         {
@@ -86,27 +86,19 @@ public sealed class AuditRecorder
         return _log.WriteAsync(auditEvent, cancellationToken);
     }
 
-    // An event whose security notice email was queued says so (queued, not delivered: a failed send is log event 1503).
-    private static readonly IReadOnlyDictionary<string, string> NoticeQueued = new Dictionary<string, string>(StringComparer.Ordinal) { ["notice"] = "queued" }.ToFrozenDictionary(StringComparer.Ordinal);
-
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> ReasonOnly = new(StringComparer.Ordinal);
 
-    private static IReadOnlyDictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details, bool noticeQueued)
+    private static IReadOnlyDictionary<string, string> Details(string? reason, IReadOnlyDictionary<string, string>? details)
     {
-        if (details is null && !noticeQueued)
+        if (details is null)
         {
             // Reasons come from closed sets: share one read-only map per reason instead of allocating per event.
             return reason is null ? AuditEvent.NoDetails : ReasonOnly.GetOrAdd(reason, static r => new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = r }.ToFrozenDictionary(StringComparer.Ordinal));
         }
 
-        if (details is null && reason is null)
-        {
-            return NoticeQueued;
-        }
-
-        // The caller's entries, cut so that with Sentinel's own ("reason", "notice") there are at most MaxDetails.
+        // The caller's entries, cut so that with Sentinel's own "reason" there are at most MaxDetails.
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in (details ?? AuditEvent.NoDetails).Take(MaxDetails - (reason is null ? 0 : 1) - (noticeQueued ? 1 : 0)))
+        foreach (var (key, value) in details.Take(MaxDetails - (reason is null ? 0 : 1)))
         {
             map[Limit(key)!] = Limit(value)!;
         }
@@ -116,13 +108,56 @@ public sealed class AuditRecorder
             map["reason"] = reason;
         }
 
-        if (noticeQueued)
-        {
-            map["notice"] = "queued";
-        }
-
         return map;
     }
+
+    /// <summary>
+    /// Shows the event to each observer and adds the entries they return. With those, there are still at most
+    /// <see cref="MaxDetails"/>: the caller's last entries give way (never <c>reason</c> nor an observer's entry).
+    /// </summary>
+    private AuditEvent Observe(AuditEvent auditEvent)
+    {
+        List<KeyValuePair<string, string>>? added = null;
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                if (observer.OnRecording(auditEvent) is { } entry)
+                {
+                    (added ??= []).Add(new KeyValuePair<string, string>(Limit(entry.Key)!, Limit(entry.Value)!));
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                ObserverFailed(_logger, e, observer.GetType().Name, auditEvent.Type);
+            }
+        }
+
+        if (added is null)
+        {
+            return auditEvent;
+        }
+
+        var own = auditEvent.Details.Where(d => !added.Exists(a => a.Key == d.Key)).ToList();
+        for (var i = own.Count - 1; i >= 0 && own.Count + added.Count > MaxDetails; i--)
+        {
+            if (own[i].Key != "reason")
+            {
+                own.RemoveAt(i);
+            }
+        }
+
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in own.Concat(added).Take(MaxDetails))
+        {
+            map[key] = value;
+        }
+
+        return auditEvent with { Details = map };
+    }
+
+    [LoggerMessage(1415, LogLevel.Warning, "An audit observer ({Observer}) failed on a {Type} event; the event is recorded without it.")]
+    private static partial void ObserverFailed(ILogger logger, Exception exception, string observer, string type);
 
     /// <summary>
     /// A version 7 GUID (RFC 9562: 48-bit Unix milliseconds, then random bits). The random part comes from

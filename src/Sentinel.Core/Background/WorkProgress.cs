@@ -2,7 +2,7 @@ namespace Sentinel.Background;
 
 /// <summary>
 /// Counts work a background queue accepted and finished, so that a caller can wait until everything accepted
-/// before it has finished (the audit writer's and the email outbox's <c>FlushAsync</c>).
+/// before it has finished (the audit writer's and the email send queue's <c>FlushAsync</c>).
 /// </summary>
 internal sealed class WorkProgress
 {

@@ -43,7 +43,9 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<AuditWriter>();
         services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditWriter>());
         services.TryAddScoped<AuditService>();
-        services.TryAddSingleton<EmailOutbox>();
+        services.TryAddSingleton<EmailSendQueue>();
+        services.TryAddScoped<EmailDispatcher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditObserver, SecurityNotices>());
         services.TryAddScoped<AccountRecoveryService>();
         services.TryAddScoped<UserService>();
         services.TryAddSingleton<SignInAttempts>();

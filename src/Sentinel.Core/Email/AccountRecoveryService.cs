@@ -14,14 +14,12 @@ using Sentinel.Users;
 namespace Sentinel.Email;
 
 /// <summary>
-/// Email confirmation and password reset with single-use, hashed, expiring tokens, plus the security notices.
-/// Requests by address go through <see cref="EmailOutbox"/>, so an unknown address is indistinguishable from a
+/// Email confirmation and password reset with single-use, hashed, expiring tokens.
+/// Requests by address go through <see cref="EmailSendQueue"/>, so an unknown address is indistinguishable from a
 /// known one; a reset sets the password, unlocks the account and revokes every session, and never turns MFA off.
 /// </summary>
 public sealed partial class AccountRecoveryService
 {
-    private const int TokenBytes = 32;
-
     private readonly IUserStore _users;
     private readonly IOneTimeTokenStore _tokens;
     private readonly PasswordPolicy _policy;
@@ -29,8 +27,7 @@ public sealed partial class AccountRecoveryService
     private readonly SessionService _sessions;
     private readonly RevocationList _revocations;
     private readonly AuditRecorder _audit;
-    private readonly EmailOutbox _outbox;
-    private readonly ISentinelEmailSender? _sender;
+    private readonly EmailSendQueue _queue;
     private readonly EmailOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -38,11 +35,10 @@ public sealed partial class AccountRecoveryService
     /// <summary>Creates the service.</summary>
     public AccountRecoveryService(
         IUserStore users, IOneTimeTokenStore tokens, PasswordPolicy policy, IPasswordHasher hasher,
-        SessionService sessions, RevocationList revocations, AuditRecorder audit, EmailOutbox outbox,
-        IEnumerable<ISentinelEmailSender> senders, IOptions<SentinelOptions> options, TimeProvider time,
+        SessionService sessions, RevocationList revocations, AuditRecorder audit, EmailSendQueue queue,
+        IOptions<SentinelOptions> options, TimeProvider time,
         ILogger<AccountRecoveryService>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(senders);
         ArgumentNullException.ThrowIfNull(options);
         _users = users;
         _tokens = tokens;
@@ -51,18 +47,17 @@ public sealed partial class AccountRecoveryService
         _sessions = sessions;
         _revocations = revocations;
         _audit = audit;
-        _outbox = outbox;
-        _sender = senders.LastOrDefault();
+        _queue = queue;
         _options = options.Value.Email;
         _time = time;
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>"Forgot password": queues a reset email if the address has an account. Same answer, same time, either way.</summary>
-    public void RequestPasswordReset(string email, ClientInfo? client = null) => _outbox.RequestPasswordReset(email, client);
+    public void RequestPasswordReset(string email, ClientInfo? client = null) => _queue.RequestPasswordReset(email, client);
 
     /// <summary>"Resend confirmation": queues a confirmation email if the address has an unconfirmed account.</summary>
-    public void RequestEmailConfirmation(string email, ClientInfo? client = null) => _outbox.RequestConfirmation(email, client);
+    public void RequestEmailConfirmation(string email, ClientInfo? client = null) => _queue.RequestConfirmation(email, client);
 
     /// <summary>Confirms the address of the token's user. Fails with <see cref="SentinelErrorCode.InvalidToken"/> (unknown, used or expired).</summary>
     public async Task<SentinelResult> ConfirmEmailAsync(string? token, ClientInfo? client = null, CancellationToken cancellationToken = default)
@@ -140,89 +135,6 @@ public sealed partial class AccountRecoveryService
         return SentinelResult.Success();
     }
 
-    /// <summary>Does one piece of outbox work: look the user up, issue a token, send. Runs in the background.</summary>
-    internal async Task ProcessAsync(EmailWork work, CancellationToken cancellationToken)
-    {
-        var user = work.UserId is { } id
-            ? await _users.FindByIdAsync(id, cancellationToken).ConfigureAwait(false)
-            : EmailNormalizer.Validate(work.Email?.Trim() ?? "") is null
-                ? await _users.FindByNormalizedEmailAsync(EmailNormalizer.Normalize(work.Email!), cancellationToken).ConfigureAwait(false)
-                : null;
-
-        switch (work.Kind)
-        {
-            case EmailWorkKind.PasswordReset:
-                if (user is null || user.IsDisabled)
-                {
-                    await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Failure, user?.Id, work.Client, cancellationToken,
-                        user is null ? "unknown_email" : "disabled").ConfigureAwait(false);
-                    return;
-                }
-
-                if (!await TryCountSendAsync(user, cancellationToken).ConfigureAwait(false))
-                {
-                    await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Failure, user.Id, work.Client, cancellationToken, "too_many_emails").ConfigureAwait(false);
-                    return;
-                }
-
-                var reset = await IssueAsync(user.Id, OneTimeTokenPurpose.PasswordReset, _options.PasswordResetTokenLifetime, cancellationToken).ConfigureAwait(false);
-                await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Success, user.Id, work.Client, cancellationToken).ConfigureAwait(false);
-                await SendAsync(new ResetPasswordMessage(user.Email, reset, Link(_options.ResetPasswordUrl, reset)), user.Id, cancellationToken).ConfigureAwait(false);
-                return;
-
-            case EmailWorkKind.Confirmation:
-                if (user is null || user.EmailConfirmed || user.IsDisabled || !await TryCountSendAsync(user, cancellationToken).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                var confirm = await IssueAsync(user.Id, OneTimeTokenPurpose.EmailConfirmation, _options.ConfirmationTokenLifetime, cancellationToken).ConfigureAwait(false);
-                await SendAsync(new ConfirmEmailMessage(user.Email, confirm, Link(_options.ConfirmEmailUrl, confirm)), user.Id, cancellationToken).ConfigureAwait(false);
-                return;
-
-            case EmailWorkKind.Notice:
-                if (user is null || !_options.SendSecurityNotices) // also checked when queued; an outbox built by hand may lack the options
-                {
-                    return;
-                }
-
-                await SendAsync(new SecurityNoticeMessage(user.Email, work.EventType!, work.At, work.Client?.IpAddress, work.Client?.UserAgent), user.Id, cancellationToken).ConfigureAwait(false);
-                return;
-        }
-    }
-
-    private async Task SendAsync(SentinelEmailMessage message, Guid userId, CancellationToken cancellationToken)
-    {
-        if (_sender is null)
-        {
-            return;
-        }
-
-        await _sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        EmailSent(_logger, message is SecurityNoticeMessage notice ? "security notice (" + notice.EventType + ")" : message.GetType().Name, userId);
-    }
-
-    private ValueTask<bool> TryCountSendAsync(SentinelUser user, CancellationToken cancellationToken) =>
-        _outbox.TryCountSendAsync(user.NormalizedEmail, _time.GetUtcNow(), _options.MaxEmailsPerAddressPerHour, cancellationToken);
-
-    /// <summary>Issues a token for <paramref name="purpose"/>; older unused ones of the same purpose stop working.</summary>
-    private async Task<string> IssueAsync(Guid userId, OneTimeTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        await _tokens.RevokeAllAsync(userId, purpose, now, cancellationToken).ConfigureAwait(false);
-        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
-        await _tokens.CreateAsync(new OneTimeTokenRecord
-        {
-            Id = Guid.CreateVersion7(now),
-            UserId = userId,
-            Purpose = purpose,
-            Hash = HashOf(token),
-            CreatedAt = now,
-            ExpiresAt = now + lifetime,
-        }, cancellationToken).ConfigureAwait(false);
-        return token;
-    }
-
     private async Task<OneTimeTokenRecord?> FindUsableAsync(string? token, OneTimeTokenPurpose purpose, CancellationToken cancellationToken)
     {
         if (token is not { Length: 43 } || !Base64Url.IsValid(token))
@@ -234,18 +146,11 @@ public sealed partial class AccountRecoveryService
         return record is { UsedAt: null } && record.ExpiresAt > _time.GetUtcNow() ? record : null;
     }
 
-    private static string HashOf(string token) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
-
-    private static string? Link(string? template, string token) =>
-        template?.Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal);
+    internal static string HashOf(string token) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
 
     private static SentinelError InvalidToken() =>
         new(SentinelErrorCode.InvalidToken, "The link is not valid: it is unknown, was used or replaced by a newer one, or has expired. Ask for a new one.");
 
     [LoggerMessage(1511, LogLevel.Information, "The password of user {UserId} was reset with an emailed token; every session was revoked.")]
     private static partial void PasswordWasReset(ILogger logger, Guid userId);
-
-    // The user id and the kind of message only: never the address's token or link (SECURITY A2).
-    [LoggerMessage(1512, LogLevel.Information, "Sent a {MessageType} email to user {UserId}.")]
-    private static partial void EmailSent(ILogger logger, string messageType, Guid userId);
 }

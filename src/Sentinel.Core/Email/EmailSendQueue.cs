@@ -8,26 +8,21 @@ using Sentinel.Audit;
 namespace Sentinel.Email;
 
 /// <summary>
-/// Takes email work off the request path: "forgot password" and "resend confirmation" answer the same, in the
-/// same time, whether or not the account exists, because the lookup, the token and the send all happen here, in
-/// one background loop. Also turns recorded security events into confirmation emails (on registration) and
-/// security notices. Work that cannot be queued (10,000 waiting) is logged and skipped: mail is best effort.
+/// An in-memory send queue that takes email work off the request path: "forgot password" and "resend confirmation"
+/// answer the same, in the same time, whether or not the account exists, because the lookup, the token and the send
+/// all happen in its one background loop (<see cref="EmailDispatcher"/> does each piece). It is not an outbox: what is
+/// queued lives in memory, and work that cannot be queued (10,000 waiting) is logged and skipped: mail is best effort.
+/// Security notices reach it from recorded events through <see cref="SecurityNotices"/>, an audit observer.
 /// </summary>
-public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, and its name says so: an in-memory send queue, not an outbox.")]
+public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
 {
     private const int Capacity = 10_000;
-
-    private static readonly HashSet<string> NoticeTypes = new(StringComparer.Ordinal)
-    {
-        AuditEventTypes.PasswordChanged, AuditEventTypes.PasswordReset, AuditEventTypes.MfaEnabled, AuditEventTypes.MfaDisabled,
-        AuditEventTypes.ApiKeyCreated, AuditEventTypes.ApiKeyRotated, AuditEventTypes.TokenReuseDetected, // a rotation mints a new secret too
-    };
 
     private readonly Channel<EmailWork> _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
     private readonly bool _hasSender;
-    private readonly bool _sendNotices;
     private readonly RateLimiting.IRateLimitCounterStore? _sharedCounts;
 
     // Per address, sends in the current hour: a mailbox cannot be flooded through the endpoints.
@@ -36,16 +31,15 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     private Task? _loop;
     private int _state; // 0 idle, 1 running, 2 completed
 
-    /// <summary>Creates the outbox; its loop starts with the first piece of work.</summary>
-    public EmailOutbox(
-        IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, ILogger<EmailOutbox>? logger = null,
-        Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null, RateLimiting.IRateLimitCounterStore? sharedCounts = null)
+    /// <summary>Creates the queue; its loop starts with the first piece of work.</summary>
+    public EmailSendQueue(
+        IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, ILogger<EmailSendQueue>? logger = null,
+        RateLimiting.IRateLimitCounterStore? sharedCounts = null)
     {
         ArgumentNullException.ThrowIfNull(senders);
         _scopes = scopes;
         _sharedCounts = sharedCounts;
         _hasSender = senders.Any();
-        _sendNotices = options?.Value.Email.SendSecurityNotices ?? true;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         if (!_hasSender)
         {
@@ -59,25 +53,8 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     /// <summary>Queues "send a confirmation link to this address, if it has an unconfirmed account".</summary>
     public void RequestConfirmation(string email, ClientInfo? client) => _ = Enqueue(new EmailWork(EmailWorkKind.Confirmation, email, null, null, client, default));
 
-    /// <summary>
-    /// Called for every recorded security event: queues the confirmation email or notice it calls for. Returns
-    /// <c>true</c> when a security notice was queued, which the event then records (<c>notice: queued</c>).
-    /// </summary>
-    internal bool Observe(string type, Guid? userId, ClientInfo? client, DateTimeOffset at)
-    {
-        if (!_hasSender || userId is null)
-        {
-            return false;
-        }
-
-        if (type == AuditEventTypes.UserRegistered)
-        {
-            Enqueue(new EmailWork(EmailWorkKind.Confirmation, null, userId, null, client, at));
-            return false;
-        }
-
-        return _sendNotices && NoticeTypes.Contains(type) && Enqueue(new EmailWork(EmailWorkKind.Notice, null, userId, type, client, at));
-    }
+    /// <summary>True when a sender is registered: without one, nothing is queued.</summary>
+    internal bool HasSender => _hasSender;
 
     /// <summary>Returns when every piece of work queued before the call has been done (or failed and was logged).</summary>
     public ValueTask FlushAsync(CancellationToken cancellationToken) => _progress.WaitForAcceptedAsync(cancellationToken);
@@ -166,7 +143,8 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
         _queue.Writer.TryComplete();
     }
 
-    private bool Enqueue(EmailWork work)
+    /// <summary>Queues one piece of work; false when the queue is full (logged).</summary>
+    internal bool Enqueue(EmailWork work)
     {
         if (Volatile.Read(ref _state) == 0 && Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
@@ -193,7 +171,7 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
                 var scope = _scopes.CreateAsyncScope();
                 await using (scope.ConfigureAwait(false))
                 {
-                    await scope.ServiceProvider.GetRequiredService<AccountRecoveryService>().ProcessAsync(work, CancellationToken.None).ConfigureAwait(false);
+                    await scope.ServiceProvider.GetRequiredService<EmailDispatcher>().ProcessAsync(work, CancellationToken.None).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -217,7 +195,7 @@ public sealed partial class EmailOutbox : IAsyncDisposable, IDisposable
     private static partial void WorkFailed(ILogger logger, Exception exception, EmailWorkKind kind);
 }
 
-/// <summary>What the outbox is asked to do.</summary>
+/// <summary>What the send queue is asked to do.</summary>
 internal enum EmailWorkKind
 {
     Confirmation,
