@@ -20,7 +20,7 @@ public sealed class ApiKeyCache
     private readonly ConcurrentDictionary<Guid, Usage> _usage = new();
     // Per key, lock-free: a profile under load found the partitioned token bucket used before (a lock per lookup and
     // per bucket) contended when many connections share one key.
-    private readonly ConcurrentDictionary<Guid, RequestWindow> _windows = new();
+    private readonly RateLimiting.FixedWindowCounter<Guid> _windows;
     private readonly ApiKeyOptions _options;
     private readonly TimeProvider _time;
     private readonly Cluster.IClusterChannel _cluster;
@@ -32,6 +32,7 @@ public sealed class ApiKeyCache
         _cluster = cluster ?? new Cluster.SingleInstanceChannel();
         _options = options.Value.ApiKeys;
         _time = time;
+        _windows = new RateLimiting.FixedWindowCounter<Guid>(time);
         _byHashSpan = _byHash.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -102,29 +103,8 @@ public sealed class ApiKeyCache
             return null;
         }
 
-        // Monotonic timestamps, so a step of the wall clock neither extends nor ends a window.
-        var length = WindowLength;
-        var now = _time.GetTimestamp();
-        var window = _windows.GetOrAdd(key.Id, static (_, start) => new RequestWindow(start), now);
-        while (now - window.Start >= length)
-        {
-            // A window over is replaced whole (start and count together), so no request counts in a half-reset one.
-            var next = new RequestWindow(now);
-            if (_windows.TryUpdate(key.Id, next, window))
-            {
-                window = next;
-                break;
-            }
-
-            window = _windows.GetOrAdd(key.Id, static (_, start) => new RequestWindow(start), now);
-        }
-
-        return Interlocked.Increment(ref window.Count) <= permits
-            ? null
-            : TimeSpan.FromSeconds(Math.Max(0.001, (double)(window.Start + length - now) / _time.TimestampFrequency));
+        return _windows.TryAcquire(key.Id, permits, _options.RateLimitWindow);
     }
-
-    private long WindowLength => (long)(_options.RateLimitWindow.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>Counts a use; written later in a batch.</summary>
     internal void RecordUse(VerifiedApiKey key)
@@ -159,24 +139,8 @@ public sealed class ApiKeyCache
     }
 
     // Runs with the usage write (every minute): windows over for a whole window's length are dropped.
-    private void PruneWindows()
-    {
-        var (now, length) = (_time.GetTimestamp(), WindowLength);
-        foreach (var (id, window) in _windows)
-        {
-            if (now - window.Start >= 2 * length)
-            {
-                _windows.TryRemove(new KeyValuePair<Guid, RequestWindow>(id, window)); // only if not replaced meanwhile
-            }
-        }
-    }
+    private void PruneWindows() => _windows.Prune(2 * _options.RateLimitWindow);
 
-    // One key's window: its start never changes, so a new window is a new object swapped in whole.
-    private sealed class RequestWindow(long start)
-    {
-        public readonly long Start = start;
-        public long Count;
-    }
 
     private sealed class Usage(Guid userId)
     {

@@ -103,7 +103,7 @@ internal sealed partial class EmailDispatcher
     }
 
     private ValueTask<bool> TryCountSendAsync(SentinelUser user, CancellationToken cancellationToken) =>
-        _queue.TryCountSendAsync(user.NormalizedEmail, _time.GetUtcNow(), _options.MaxEmailsPerAddressPerHour, cancellationToken);
+        _queue.TryCountSendAsync(user.NormalizedEmail, _options.MaxEmailsPerAddressPerHour, cancellationToken);
 
     /// <summary>Issues a token for <paramref name="purpose"/>; older unused ones of the same purpose stop working.</summary>
     private async Task<string> IssueAsync(Guid userId, OneTimeTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)

@@ -26,16 +26,17 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
     private readonly RateLimiting.IRateLimitCounterStore? _sharedCounts;
 
     // Per address, sends in the current hour: a mailbox cannot be flooded through the endpoints.
-    private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStart, int Count)> _sendsByAddress = new(StringComparer.Ordinal);
+    private readonly RateLimiting.FixedWindowCounter<string> _sendsByAddress;
     private readonly Background.WorkProgress _progress = new();
     private Task? _loop;
     private int _state; // 0 idle, 1 running, 2 completed
 
     /// <summary>Creates the queue; its loop starts with the first piece of work.</summary>
     public EmailSendQueue(
-        IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, ILogger<EmailSendQueue>? logger = null,
+        IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, TimeProvider time, ILogger<EmailSendQueue>? logger = null,
         RateLimiting.IRateLimitCounterStore? sharedCounts = null)
     {
+        _sendsByAddress = new RateLimiting.FixedWindowCounter<string>(time, StringComparer.Ordinal);
         ArgumentNullException.ThrowIfNull(senders);
         _scopes = scopes;
         _sharedCounts = sharedCounts;
@@ -88,7 +89,7 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
     /// a shared counter store (several instances), the count is shared, under the address's SHA-256 rather than the
     /// address itself.
     /// </summary>
-    internal async ValueTask<bool> TryCountSendAsync(string normalizedEmail, DateTimeOffset now, int maxPerHour, CancellationToken cancellationToken)
+    internal async ValueTask<bool> TryCountSendAsync(string normalizedEmail, int maxPerHour, CancellationToken cancellationToken)
     {
         if (_sharedCounts is { IsAvailable: true } shared)
         {
@@ -97,43 +98,18 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
             return await shared.TryAcquireAsync(key, maxPerHour, TimeSpan.FromHours(1), cancellationToken).ConfigureAwait(false) is null;
         }
 
-        return TryCountSend(normalizedEmail, now, maxPerHour);
+        return TryCountSend(normalizedEmail, maxPerHour);
     }
 
     /// <summary>Counts one email to <paramref name="normalizedEmail"/> in this process' memory.</summary>
-    private bool TryCountSend(string normalizedEmail, DateTimeOffset now, int maxPerHour)
+    private bool TryCountSend(string normalizedEmail, int maxPerHour)
     {
-        var allowed = false;
-        _sendsByAddress.AddOrUpdate(
-            normalizedEmail,
-            _ =>
-            {
-                allowed = true;
-                return (now, 1);
-            },
-            (_, current) =>
-            {
-                if (now - current.WindowStart >= TimeSpan.FromHours(1))
-                {
-                    allowed = true;
-                    return (now, 1);
-                }
-
-                allowed = current.Count < maxPerHour;
-                return allowed ? (current.WindowStart, current.Count + 1) : current;
-            });
         if (_sendsByAddress.Count > 100_000)
         {
-            foreach (var (key, value) in _sendsByAddress)
-            {
-                if (now - value.WindowStart >= TimeSpan.FromHours(1))
-                {
-                    _sendsByAddress.TryRemove(key, out _);
-                }
-            }
+            _sendsByAddress.Prune(TimeSpan.FromHours(1));
         }
 
-        return allowed;
+        return _sendsByAddress.TryAcquire(normalizedEmail, maxPerHour, TimeSpan.FromHours(1)) is null;
     }
 
     /// <summary>For containers disposed synchronously: stops taking work without waiting for what is queued.</summary>

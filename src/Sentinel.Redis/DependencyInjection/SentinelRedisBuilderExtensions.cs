@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Sentinel.AspNetCore.RateLimiting;
+using Sentinel.RateLimiting;
 using Sentinel.Cluster;
 using Sentinel.Redis;
 using Sentinel.Redis.Cluster;

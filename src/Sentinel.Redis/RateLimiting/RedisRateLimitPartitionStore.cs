@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using Sentinel.AspNetCore.RateLimiting;
 using Sentinel.RateLimiting;
 using Sentinel.Redis.Cluster;
 using StackExchange.Redis;
@@ -10,9 +9,14 @@ namespace Sentinel.Redis.RateLimiting;
 /// <summary>Sentinel's per-address limits counted in Redis, so that they hold across every instance.</summary>
 internal sealed class RedisRateLimitPartitionStore(SentinelRedisConnection redis, IOptions<SentinelRedisOptions> options, TimeProvider time) : IRateLimitPartitionStore
 {
+    private static readonly InMemoryRateLimitPartitionStore InProcess = new();
+
+    // While Redis is unreachable every partition counts here, in one place shared by the partitions' limiters.
+    private readonly FixedWindowCounter<string> _local = new(time, StringComparer.Ordinal);
+
     public RateLimiter Create(string policy, string partitionKey, RateLimitRule rule) => options.Value.ShareRateLimits
-        ? new RedisFixedWindowLimiter(redis, (RedisKey)$"{options.Value.Prefix}:rl:{policy}:{partitionKey}", rule, time)
-        : InMemoryRateLimitPartitionStore.Local(rule);
+        ? new RedisFixedWindowLimiter(redis, (RedisKey)$"{options.Value.Prefix}:rl:{policy}:{partitionKey}", rule, time, _local)
+        : InProcess.Create(policy, partitionKey, rule);
 }
 
 /// <summary>
@@ -26,17 +30,17 @@ internal sealed class RedisFixedWindowLimiter : RateLimiter
     private readonly RedisKey _key;
     private readonly RateLimitRule _rule;
     private readonly TimeProvider _time;
-    private readonly FixedWindowRateLimiter _local;
+    private readonly FixedWindowCounter<string> _local;
     private long _lastUsed;
 
-    public RedisFixedWindowLimiter(SentinelRedisConnection redis, RedisKey key, RateLimitRule rule, TimeProvider time)
+    public RedisFixedWindowLimiter(SentinelRedisConnection redis, RedisKey key, RateLimitRule rule, TimeProvider time, FixedWindowCounter<string> local)
     {
         _redis = redis;
         _key = key;
         _rule = rule;
         _time = time;
         _lastUsed = time.GetTimestamp();
-        _local = InMemoryRateLimitPartitionStore.Local(rule);
+        _local = local;
     }
 
     // Idle only once a whole window has passed since the last request: ASP.NET Core drops idle partitions (after 10 s),
@@ -44,14 +48,14 @@ internal sealed class RedisFixedWindowLimiter : RateLimiter
     public override TimeSpan? IdleDuration =>
         _time.GetElapsedTime(Interlocked.Read(ref _lastUsed)) is var idle && idle >= _rule.Window ? idle : null;
 
-    public override RateLimiterStatistics? GetStatistics() => _local.GetStatistics();
+    public override RateLimiterStatistics? GetStatistics() => null;
 
     // Redis cannot be asked synchronously: an unacquired lease sends the middleware to AcquireAsync. While Redis is
     // down the local window answers at once.
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         Interlocked.Exchange(ref _lastUsed, _time.GetTimestamp());
-        return _redis.Usable is not null ? SentinelLease.Undecided : _local.AttemptAcquire(permitCount);
+        return _redis.Usable is not null ? SentinelLease.Undecided : CountHere(permitCount);
     }
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
@@ -70,17 +74,18 @@ internal sealed class RedisFixedWindowLimiter : RateLimiter
             }
         }
 
-        return await _local.AcquireAsync(permitCount, cancellationToken).ConfigureAwait(false);
+        return CountHere(permitCount);
     }
 
-    protected override void Dispose(bool disposing)
+    /// <summary>The window in this process, while Redis cannot count (a zero-permit request only asks whether any is left).</summary>
+    private SentinelLease CountHere(int permitCount)
     {
-        if (disposing)
+        if (_local.Count > 100_000)
         {
-            _local.Dispose();
+            _local.Prune(_rule.Window > TimeSpan.FromHours(1) ? _rule.Window : TimeSpan.FromHours(1)); // an outage with many addresses
         }
 
-        base.Dispose(disposing);
+        return _local.TryAcquire(_key.ToString(), _rule.PermitLimit, _rule.Window, permitCount) is { } wait ? SentinelLease.Rejected(wait) : SentinelLease.Granted;
     }
 
     private sealed class SentinelLease(bool acquired, TimeSpan? retryAfter) : RateLimitLease

@@ -1,3 +1,4 @@
+using Sentinel.RateLimiting;
 using System.Net;
 using System.Net.Http.Json;
 using FluentAssertions;
