@@ -76,4 +76,21 @@ public sealed class OptionsValidationTests
         services.Count(d => d.ServiceType == typeof(Sentinel.Users.UserService)).Should().Be(1);
         services.Count.Should().BeLessThan(count + 5, "only the options plumbing may repeat");
     }
+
+    [Fact]
+    public void EachOptionsClass_ChecksItsOwnSettings_WithTheirKeys()
+    {
+        // Validation sits beside each options class; SentinelOptionsValidator only collects it.
+        static IEnumerable<string> Errors(Action<ValidateOptionsResultBuilder> validate)
+        {
+            var builder = new ValidateOptionsResultBuilder();
+            validate(builder);
+            return builder.Build().Failures ?? [];
+        }
+
+        Errors(new Sentinel.Cluster.ClusterOptions { ReloadInterval = TimeSpan.Zero }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:Cluster:ReloadInterval");
+        Errors(new Sentinel.SignIn.LockoutOptions { MaxFailedAttempts = 0 }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:Lockout:MaxFailedAttempts");
+        Errors(new Sentinel.Passwords.PasswordOptions { MinimumLength = 0 }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:Passwords:MinimumLength");
+        Errors(new SentinelOptions().Tokens.Validate).Should().BeEmpty("the defaults are valid");
+    }
 }

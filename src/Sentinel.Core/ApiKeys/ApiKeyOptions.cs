@@ -52,6 +52,50 @@ public sealed partial class ApiKeyOptions
 
     [GeneratedRegex("^[A-Za-z0-9_]{1,16}$")]
     private static partial Regex PrefixPattern();
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        var k = this;
+        if (!ApiKeys.ApiKeyOptions.IsValidPrefix(k.Prefix))
+        {
+            result.AddError("must be 1 to 16 letters, digits or '_' (default sk).", "Sentinel:ApiKeys:Prefix");
+        }
+
+        if (k.RotationGracePeriod < TimeSpan.Zero)
+        {
+            result.AddError("must be zero or positive (default 1.00:00:00).", "Sentinel:ApiKeys:RotationGracePeriod");
+        }
+
+        if (k.RateLimitPermits < 0 || k.RateLimitWindow <= TimeSpan.Zero)
+        {
+            result.AddError("RateLimitPermits must be 0 (off) or more, and RateLimitWindow positive.", "Sentinel:ApiKeys:RateLimitPermits");
+        }
+
+        if (k.CacheSize < 0)
+        {
+            result.AddError("must be 0 (no cache) or more (default 1000000).", "Sentinel:ApiKeys:CacheSize");
+        }
+
+        if (k.CacheRefreshInterval < TimeSpan.Zero)
+        {
+            result.AddError("must be zero (never re-read) or positive (default 00:01:00).", "Sentinel:ApiKeys:CacheRefreshInterval");
+        }
+
+        if (k.UsageWriteInterval < TimeSpan.FromSeconds(1))
+        {
+            result.AddError("must be at least 00:00:01 (default 00:01:00).", "Sentinel:ApiKeys:UsageWriteInterval");
+        }
+
+        if (k.MaxKeysPerUser < 1)
+        {
+            result.AddError("must be at least 1 (default 100).", "Sentinel:ApiKeys:MaxKeysPerUser");
+        }
+
+        foreach (var scope in k.DefaultUserScopes.Concat(k.RoleScopes.Values.SelectMany(v => v)).Where(s => !k.Scopes.Contains(s)))
+        {
+            result.AddError($"grants the undeclared scope '{scope}'; declare it with o.ApiKeys.Scopes.Add(\"{scope}\", \"…\").", "Sentinel:ApiKeys:RoleScopes");
+        }    }
 }
 
 /// <summary>The scopes a host declares, with descriptions.</summary>

@@ -35,4 +35,43 @@ public sealed class AuditOptions
 
     /// <summary>The largest page a query may ask for (500, as the HTTP contract says).</summary>
     public const int MaxPageSize = 500;
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        var a = this;
+        if (a.QueueCapacity < 100)
+        {
+            result.AddError("must be at least 100 (default 100000): a full queue makes requests wait.", "Sentinel:Audit:QueueCapacity");
+        }
+
+        if (a.BatchSize < 1 || a.BatchSize > 10_000)
+        {
+            result.AddError("must be between 1 and 10000 (default 500).", "Sentinel:Audit:BatchSize");
+        }
+
+        if (a.EnqueueTimeout < TimeSpan.Zero)
+        {
+            result.AddError("must be zero or positive (default 00:00:02).", "Sentinel:Audit:EnqueueTimeout");
+        }
+
+        if (a.RetryDelay <= TimeSpan.Zero || a.MaxRetryDelay < a.RetryDelay)
+        {
+            result.AddError("RetryDelay must be positive and MaxRetryDelay not below it (defaults 00:00:00.2 and 00:00:30).", "Sentinel:Audit:RetryDelay");
+        }
+
+        if (a.Retention is { } retention && retention < TimeSpan.FromDays(1))
+        {
+            result.AddError("must be at least 1.00:00:00, or null to keep events forever (default 365.00:00:00).", "Sentinel:Audit:Retention");
+        }
+
+        if (string.IsNullOrWhiteSpace(a.AdminRole))
+        {
+            result.AddError("must name a role (default admin).", "Sentinel:Audit:AdminRole");
+        }
+
+        if (a.DefaultPageSize < 1 || a.DefaultPageSize > Audit.AuditOptions.MaxPageSize)
+        {
+            result.AddError("must be between 1 and 500 (default 50).", "Sentinel:Audit:DefaultPageSize");
+        }    }
 }

@@ -26,4 +26,31 @@ public sealed class EmailOptions
 
     /// <summary>Most confirmation and reset emails sent to one address per hour (default 5), so the endpoints cannot flood a mailbox.</summary>
     public int MaxEmailsPerAddressPerHour { get; set; } = 5;
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        var e = this;
+        if (e.ConfirmationTokenLifetime < TimeSpan.FromMinutes(5) || e.ConfirmationTokenLifetime > TimeSpan.FromDays(30))
+        {
+            result.AddError("must be between 00:05:00 and 30.00:00:00 (default 1.00:00:00).", "Sentinel:Email:ConfirmationTokenLifetime");
+        }
+
+        if (e.PasswordResetTokenLifetime < TimeSpan.FromMinutes(1) || e.PasswordResetTokenLifetime > TimeSpan.FromDays(1))
+        {
+            result.AddError("must be between 00:01:00 and 1.00:00:00 (default 00:30:00); reset links are short-lived.", "Sentinel:Email:PasswordResetTokenLifetime");
+        }
+
+        foreach (var (url, key) in new[] { (e.ConfirmEmailUrl, "ConfirmEmailUrl"), (e.ResetPasswordUrl, "ResetPasswordUrl") })
+        {
+            if (url is not null && (!url.Contains("{token}", StringComparison.Ordinal) || !Uri.TryCreate(url.Replace("{token}", "t", StringComparison.Ordinal), UriKind.Absolute, out _)))
+            {
+                result.AddError("must be an absolute URL with {token} where the token goes, for example https://app.example.com/reset?token={token}.", "Sentinel:Email:" + key);
+            }
+        }
+
+        if (e.MaxEmailsPerAddressPerHour < 1)
+        {
+            result.AddError("must be at least 1 (default 5).", "Sentinel:Email:MaxEmailsPerAddressPerHour");
+        }    }
 }

@@ -26,6 +26,45 @@ public sealed class MfaOptions
 
     /// <summary>Recovery codes per set. Default 10.</summary>
     public int RecoveryCodeCount { get; set; } = 10;
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        var m = this;
+        if (string.IsNullOrWhiteSpace(m.Issuer) || m.Issuer.Contains(':', StringComparison.Ordinal))
+        {
+            result.AddError("must be set and must not contain ':' (it is the otpauth:// label prefix).", "Sentinel:Mfa:Issuer");
+        }
+
+        if (m.Digits is not (6 or 8))
+        {
+            result.AddError("must be 6 or 8.", "Sentinel:Mfa:Digits");
+        }
+
+        if (m.Period < TimeSpan.FromSeconds(15) || m.Period > TimeSpan.FromMinutes(5) || m.Period.Milliseconds != 0)
+        {
+            result.AddError("must be whole seconds between 15 and 300 (default 30).", "Sentinel:Mfa:Period");
+        }
+
+        if (m.Window is < 0 or > 2)
+        {
+            result.AddError("must be 0, 1 (the default, SECURITY M4) or 2.", "Sentinel:Mfa:Window");
+        }
+
+        if (m.ChallengeLifetime < TimeSpan.FromSeconds(30) || m.ChallengeLifetime > TimeSpan.FromMinutes(30))
+        {
+            result.AddError("must be between 00:00:30 and 00:30:00 (default 00:05:00).", "Sentinel:Mfa:ChallengeLifetime");
+        }
+
+        if (m.MaxChallengeAttempts is < 1 or > 20)
+        {
+            result.AddError("must be between 1 and 20 (default 5).", "Sentinel:Mfa:MaxChallengeAttempts");
+        }
+
+        if (m.RecoveryCodeCount is < 1 or > 50)
+        {
+            result.AddError("must be between 1 and 50 (default 10).", "Sentinel:Mfa:RecoveryCodeCount");
+        }    }
 }
 
 /// <summary>TOTP HMAC algorithms.</summary>

@@ -23,6 +23,46 @@ public sealed class PasswordOptions
 
     /// <summary>PBKDF2-HMAC-SHA512 iterations. Default 220,000 (OWASP 2023); at least 220,000 outside tests.</summary>
     public int Pbkdf2Iterations { get; set; } = 220_000;
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        var p = this;
+        if (p.MinimumLength < 1)
+        {
+            result.AddError("must be at least 1; NIST 800-63B recommends 8 or more.", "Sentinel:Passwords:MinimumLength");
+        }
+
+        if (p.MaximumLength < 64)
+        {
+            result.AddError("must be at least 64 so that long passphrases are accepted (NIST 800-63B).", "Sentinel:Passwords:MaximumLength");
+        }
+
+        if (p.MaximumLength < p.MinimumLength)
+        {
+            result.AddError("must not be below MinimumLength.", "Sentinel:Passwords:MaximumLength");
+        }
+
+        if (!Enum.IsDefined(p.Algorithm))
+        {
+            result.AddError("must be Argon2id or Pbkdf2Sha512.", "Sentinel:Passwords:Algorithm");
+        }
+
+        if (p.Argon2MemoryKiB < SentinelOptionsValidator.MinimumArgon2MemoryKiB || p.Argon2MemoryKiB > 4 * 1024 * 1024)
+        {
+            result.AddError("must be between 8 KiB and 4 GiB; OWASP recommends 19456 (19 MiB) with 2 iterations.", "Sentinel:Passwords:Argon2MemoryKiB");
+        }
+
+        if (p.Argon2Iterations < 1)
+        {
+            result.AddError("must be at least 1; OWASP recommends 2 with 19 MiB.", "Sentinel:Passwords:Argon2Iterations");
+        }
+
+        if (p.Pbkdf2Iterations < 1)
+        {
+            result.AddError("must be at least 1; OWASP recommends 220000 for PBKDF2-HMAC-SHA512.", "Sentinel:Passwords:Pbkdf2Iterations");
+        }
+    }
 }
 
 /// <summary>Algorithms Sentinel hashes new passwords with.</summary>

@@ -35,6 +35,18 @@ public sealed class RateLimitOptions
         (nameof(SignIn), SignIn), (nameof(Refresh), Refresh), (nameof(Registration), Registration),
         (nameof(ApiKeyCreation), ApiKeyCreation), (nameof(AccountRecovery), AccountRecovery), (nameof(Global), Global),
     ];
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        foreach (var (ruleName, rule) in All)
+        {
+            if (rule.PermitLimit < 1 || rule.Window <= TimeSpan.Zero)
+            {
+                result.AddError("needs PermitLimit of at least 1 and a positive Window; set RateLimits.Enabled = false to turn limits off.", "Sentinel:RateLimits:" + ruleName);
+            }
+        }
+    }
 }
 
 /// <summary>A fixed window: at most <see cref="PermitLimit"/> requests per <see cref="Window"/>.</summary>

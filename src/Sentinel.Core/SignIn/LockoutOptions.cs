@@ -14,4 +14,24 @@ public sealed class LockoutOptions
 
     /// <summary>The longest a lockout grows to. Default 1 hour.</summary>
     public TimeSpan MaxLockoutDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        var l = this;
+        if (l.MaxFailedAttempts < 1 || l.MaxFailedAttempts > 100)
+        {
+            result.AddError("must be between 1 and 100 (SECURITY P4: lock well under 100 attempts).", "Sentinel:Lockout:MaxFailedAttempts");
+        }
+
+        if (l.LockoutDuration <= TimeSpan.Zero)
+        {
+            result.AddError("must be positive, for example 00:05:00.", "Sentinel:Lockout:LockoutDuration");
+        }
+
+        if (l.MaxLockoutDuration < l.LockoutDuration)
+        {
+            result.AddError("must be at least LockoutDuration.", "Sentinel:Lockout:MaxLockoutDuration");
+        }
+    }
 }

@@ -51,6 +51,64 @@ public sealed class TokenOptions
     public int ValidatedTokenCacheSize { get; set; } = 100_000;
 
     internal string EffectiveAudience => string.IsNullOrWhiteSpace(Audience) ? Issuer : Audience;
+
+    /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
+    internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
+    {
+        var t = this;
+        if (string.IsNullOrWhiteSpace(t.Issuer))
+        {
+            result.AddError("must be set, usually to the API's base URL (https://api.example.com).", "Sentinel:Tokens:Issuer");
+        }
+
+        if (string.IsNullOrWhiteSpace(t.ClientId))
+        {
+            result.AddError("must be set; it becomes the client_id claim.", "Sentinel:Tokens:ClientId");
+        }
+
+        if (t.AccessTokenLifetime < TimeSpan.FromSeconds(30) || t.AccessTokenLifetime > TimeSpan.FromDays(1))
+        {
+            result.AddError("must be between 00:00:30 and 1.00:00:00; short is safer (default 00:15:00).", "Sentinel:Tokens:AccessTokenLifetime");
+        }
+
+        if (t.ClockSkew < TimeSpan.Zero || t.ClockSkew > TimeSpan.FromMinutes(5))
+        {
+            result.AddError("must be between 0 and 00:05:00 (default 00:00:30).", "Sentinel:Tokens:ClockSkew");
+        }
+
+        if (t.SessionIdleTimeout <= TimeSpan.Zero || t.SessionAbsoluteLifetime < t.SessionIdleTimeout)
+        {
+            result.AddError("must be positive and at most SessionAbsoluteLifetime.", "Sentinel:Tokens:SessionIdleTimeout");
+        }
+
+        if (t.RefreshTokenReuseLeeway < TimeSpan.Zero || t.RefreshTokenReuseLeeway > TimeSpan.FromMinutes(1))
+        {
+            result.AddError("must be between 0 (the default: every replay revokes the session) and 00:01:00.", "Sentinel:Tokens:RefreshTokenReuseLeeway");
+        }
+
+        if (t.KeyRotationInterval < TimeSpan.FromHours(1) || t.KeyPublicationLeadTime < TimeSpan.Zero || t.KeyPublicationLeadTime >= t.KeyRotationInterval)
+        {
+            result.AddError("KeyRotationInterval must be at least 01:00:00 and KeyPublicationLeadTime between 0 and KeyRotationInterval.", "Sentinel:Tokens:KeyRotationInterval");
+        }
+
+        if (t.ValidatedTokenCacheSize < 0)
+        {
+            result.AddError("must be 0 (off) or more.", "Sentinel:Tokens:ValidatedTokenCacheSize");
+        }
+
+        if (!Enum.IsDefined(t.SigningAlgorithm))
+        {
+            result.AddError("must be ES256, RS256 or HS256.", "Sentinel:Tokens:SigningAlgorithm");
+        }
+        else if (t.SigningAlgorithm == Tokens.SigningAlgorithm.HS256)
+        {
+            // SECURITY T6: an HMAC secret shorter than 256 bits is refused at start-up.
+            var bytes = new byte[((t.HmacSecret?.Length ?? 0) * 3 / 4) + 3];
+            if (t.HmacSecret is null || !Convert.TryFromBase64String(t.HmacSecret, bytes, out var length) || length < 32)
+            {
+                result.AddError("must be base64 of at least 32 random bytes (256 bits) for HS256; generate one with `openssl rand -base64 32`.", "Sentinel:Tokens:HmacSecret");
+            }
+        }    }
 }
 
 /// <summary>Signing algorithms Sentinel issues tokens with.</summary>
