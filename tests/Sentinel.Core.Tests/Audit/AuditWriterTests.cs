@@ -164,8 +164,11 @@ public sealed class AuditWriterTests : IAsyncDisposable
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            // Counted once the timer is registered at its due time: counted before, a test could advance the clock
+            // between the count and the registration, and the timer would then be due a step later than the test expects.
+            var timer = base.CreateTimer(callback, state, dueTime, period);
             Interlocked.Increment(ref _timers);
-            return base.CreateTimer(callback, state, dueTime, period);
+            return timer;
         }
     }
 
