@@ -6,7 +6,7 @@ namespace Sentinel;
 /// Checks <see cref="SentinelOptions"/> at start-up and says how to fix each problem: each options class checks its own
 /// settings (its <c>Validate</c>, beside its properties), and this collects them.
 /// </summary>
-public sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
+internal sealed class SentinelOptionsValidator : IValidateOptions<SentinelOptions>
 {
     /// <summary>The smallest Argon2id memory Sentinel accepts, in KiB (libsodium's floor is 8 KiB).</summary>
     public const int MinimumArgon2MemoryKiB = 8;

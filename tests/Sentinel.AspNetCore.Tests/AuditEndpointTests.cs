@@ -334,7 +334,7 @@ public sealed class AuditEndpointTests : IAsyncLifetime
 
         // The host logs the head every maintenance round (its audit job, every 5 minutes), so a copy leaves the database.
         _telemetry.Listen(_host.App.Services);
-        await _host.App.Services.GetServices<Sentinel.Hosting.SentinelJob>().OfType<Sentinel.Hosting.AuditPruneJob>().Single().RunOnceAsync(Ct);
+        await _host.App.Services.GetServices<Sentinel.Hosting.SentinelJob>().Single(j => j.Name == "audit_prune").RunOnceAsync(Ct);
         var logged = $"1413 Audit chain head: sequence {head.Sequence}, hash {Convert.ToHexStringLower(head.Hash)}.";
         _telemetry.LogLines.Should().Contain(l => l.StartsWith(logged, StringComparison.Ordinal));
 

@@ -10,7 +10,7 @@ namespace Sentinel.ApiKeys;
 /// instances; without a channel, another instance reads the change from the store when its entry is older than
 /// <see cref="ApiKeyOptions.CacheRefreshInterval"/>.
 /// </summary>
-public sealed class ApiKeyCache
+internal sealed class ApiKeyCache
 {
     private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
     // Insertion order, for evicting the longest-held key when full (first in, first out: O(1), no per-hit

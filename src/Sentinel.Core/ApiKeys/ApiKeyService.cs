@@ -21,7 +21,7 @@ public sealed class ApiKeyService
     private readonly ApiKeyVerifier _verifier;
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
-    public ApiKeyService(
+    internal ApiKeyService(
         IApiKeyStore store, ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, ApiKeyVerifier? verifier = null)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -5,22 +5,32 @@ using Sentinel.Audit;
 namespace Sentinel.ApiKeys;
 
 /// <summary>
-/// API key verification, a singleton: a key seen before is verified from <see cref="ApiKeyCache"/> without touching
-/// the store, so a request authenticated by a key resolves no store (and no database context) at all; only a cache
-/// miss asks the request's <see cref="IApiKeyStore"/>. <see cref="ApiKeyService.VerifyAsync"/> and the API key
+/// API key verification, a singleton resolved from DI: a key seen before is verified from an in-process cache without
+/// touching the store, so a request authenticated by a key resolves no store (and no database context) at all; only a
+/// cache miss asks the request's <see cref="IApiKeyStore"/>. <see cref="ApiKeyService.VerifyAsync"/> and the API key
 /// authentication handler both verify through it; a host's own handler (another header, a gRPC interceptor) can too.
 /// </summary>
-/// <param name="cache">The verified keys, rate limits and usage counts.</param>
-/// <param name="audit">Where rejections and rate-limit hits are recorded.</param>
-/// <param name="options">Sentinel's options (the key prefix).</param>
-/// <param name="time">The clock for expiry.</param>
-/// <param name="sharedLimits">Where the per-key budgets are counted across instances; null counts in this process.</param>
-/// <param name="metrics">Where each verification is counted by result (<c>sentinel.apikey.verifications</c>).</param>
-public sealed class ApiKeyVerifier(
-    ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, RateLimiting.IRateLimitCounterStore? sharedLimits = null,
-    Diagnostics.SentinelMetrics? metrics = null)
+public sealed class ApiKeyVerifier
 {
-    private readonly ApiKeyOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value.ApiKeys;
+    private readonly ApiKeyCache _cache;
+    private readonly AuditRecorder _audit;
+    private readonly TimeProvider _time;
+    private readonly RateLimiting.IRateLimitCounterStore? _sharedLimits; // null counts the per-key budgets in this process
+    private readonly Diagnostics.SentinelMetrics? _metrics;
+    private readonly ApiKeyOptions _options;
+
+    internal ApiKeyVerifier(
+        ApiKeyCache cache, AuditRecorder audit, IOptions<SentinelOptions> options, TimeProvider time, RateLimiting.IRateLimitCounterStore? sharedLimits = null,
+        Diagnostics.SentinelMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _cache = cache;
+        _audit = audit;
+        _time = time;
+        _sharedLimits = sharedLimits;
+        _metrics = metrics;
+        _options = options.Value.ApiKeys;
+    }
 
     /// <summary>
     /// Verifies <paramref name="presented"/> as <see cref="ApiKeyService.VerifyAsync"/> does; on a cache miss the key is
@@ -44,7 +54,7 @@ public sealed class ApiKeyVerifier(
         // The hot path, a key held in memory, is synchronous and allocates no hash string.
         Span<char> hash = stackalloc char[ApiKeyFormat.HashLength];
         ApiKeyFormat.WriteHash(presented, hash);
-        return cache.TryGet(hash, out var key)
+        return _cache.TryGet(hash, out var key)
             ? Decide(key, client, cancellationToken)
             : LookUpAsync(new string(hash), client, store, services, cancellationToken);
     }
@@ -61,7 +71,7 @@ public sealed class ApiKeyVerifier(
         }
 
         var key = VerifiedApiKey.From(record);
-        cache.Add(key);
+        _cache.Add(key);
         return await Decide(key, client, cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,18 +82,18 @@ public sealed class ApiKeyVerifier(
             return RejectAsync(ApiKeyVerificationOutcome.Revoked, key, client, cancellationToken);
         }
 
-        if (key.ExpiresAt <= time.GetUtcNow())
+        if (key.ExpiresAt <= _time.GetUtcNow())
         {
             return RejectAsync(ApiKeyVerificationOutcome.Expired, key, client, cancellationToken);
         }
 
         var permits = key.RateLimitPermits ?? _options.RateLimitPermits;
-        if (permits > 0 && sharedLimits is { IsAvailable: true })
+        if (permits > 0 && _sharedLimits is { IsAvailable: true })
         {
             return DecideSharedAsync(key, permits, client, cancellationToken);
         }
 
-        if (cache.TryAcquire(key) is { } retryAfter)
+        if (_cache.TryAcquire(key) is { } retryAfter)
         {
             return RateLimitedAsync(key, retryAfter, client, cancellationToken);
         }
@@ -94,7 +104,7 @@ public sealed class ApiKeyVerifier(
     // Several instances: the budget is counted where they all see it (one round trip to it per request).
     private async ValueTask<ApiKeyVerification> DecideSharedAsync(VerifiedApiKey key, int permits, ClientInfo? client, CancellationToken cancellationToken)
     {
-        if (await sharedLimits!.TryAcquireAsync(key.SharedLimitKey, permits, _options.RateLimitWindow, cancellationToken).ConfigureAwait(false) is { } retryAfter)
+        if (await _sharedLimits!.TryAcquireAsync(key.SharedLimitKey, permits, _options.RateLimitWindow, cancellationToken).ConfigureAwait(false) is { } retryAfter)
         {
             return await RateLimitedAsync(key, retryAfter, client, cancellationToken).ConfigureAwait(false);
         }
@@ -105,22 +115,22 @@ public sealed class ApiKeyVerifier(
     // A key within its budget: its use is counted for the aggregated apikey.used event and the metric.
     private ApiKeyVerification Accept(VerifiedApiKey key)
     {
-        cache.RecordUse(key);
-        metrics?.ApiKeyVerified("valid");
+        _cache.RecordUse(key);
+        _metrics?.ApiKeyVerified("valid");
         return new ApiKeyVerification(ApiKeyVerificationOutcome.Valid, key, null);
     }
 
     private async ValueTask<ApiKeyVerification> RateLimitedAsync(VerifiedApiKey key, TimeSpan retryAfter, ClientInfo? client, CancellationToken cancellationToken)
     {
-        metrics?.ApiKeyVerified("rate_limited");
-        await audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
+        _metrics?.ApiKeyVerified("rate_limited");
+        await _audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
         return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
     }
 
     private async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected, ClientInfo? client, CancellationToken cancellationToken)
     {
-        metrics?.ApiKeyVerified("rejected");
-        await audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
+        _metrics?.ApiKeyVerified("rejected");
+        await _audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
             RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
         return new ApiKeyVerification(outcome, rejected, null);
     }

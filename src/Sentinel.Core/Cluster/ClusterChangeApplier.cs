@@ -6,20 +6,21 @@ using Sentinel.Tokens;
 namespace Sentinel.Cluster;
 
 /// <summary>
-/// Applies a change received from another instance to what this one holds in memory. Applying never publishes
-/// again, so a message does not echo between instances.
+/// Applies a change received from another instance to what this one holds in memory, and catches up from the stores
+/// for a transport that was not listening.
 /// </summary>
-public sealed class ClusterChangeApplier
+internal sealed class ClusterChangeApplier : IClusterChangeReceiver
 {
+    private readonly RevocationSync _sync;
     private readonly RevocationList _revocations;
     private readonly ApiKeyCache _keys;
     private readonly SigningKeyRing _signingKeys;
     private readonly SentinelMetrics _metrics;
     private readonly TimeProvider _time;
 
-    /// <summary>Creates the applier; normally resolved from DI.</summary>
-    public ClusterChangeApplier(RevocationList revocations, ApiKeyCache keys, SigningKeyRing signingKeys, SentinelMetrics metrics, TimeProvider time)
+    public ClusterChangeApplier(RevocationSync sync, RevocationList revocations, ApiKeyCache keys, SigningKeyRing signingKeys, SentinelMetrics metrics, TimeProvider time)
     {
+        _sync = sync;
         _revocations = revocations;
         _keys = keys;
         _signingKeys = signingKeys;
@@ -27,10 +28,9 @@ public sealed class ClusterChangeApplier
         _time = time;
     }
 
-    /// <summary>
-    /// Applies <paramref name="change"/>; <paramref name="sentAt"/> (when the other instance sent it, by its clock)
-    /// feeds the propagation-lag metric. Kinds this version does not know are ignored.
-    /// </summary>
+    public async ValueTask CatchUpAsync(CancellationToken cancellationToken = default) =>
+        await _sync.ReadAsync(full: false, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask ApplyAsync(ClusterChange change, DateTimeOffset? sentAt = null, CancellationToken cancellationToken = default)
     {
         switch (change.Kind)

@@ -9,7 +9,7 @@ namespace Sentinel.Cluster;
 /// at start (and after a lost connection to the other instances), then only what changed since the last read. The
 /// stores are the source of truth; messages from other instances only make a change arrive sooner.
 /// </summary>
-public sealed class RevocationSync : IDisposable
+internal sealed class RevocationSync : IDisposable
 {
     // Rows are stamped by the clock of the instance that wrote them: each read reaches this far behind the previous
     // one, so an instance whose clock runs up to this much behind loses nothing (reading an entry twice is harmless).

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sentinel;
 using Sentinel.ApiKeys;
@@ -46,8 +47,16 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<EmailSendQueue>();
         services.TryAddScoped<EmailDispatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuditObserver, SecurityNotices>());
-        services.TryAddScoped<AccountRecoveryService>();
-        services.TryAddScoped<UserService>();
+        services.TryAddScoped(sp => new AccountRecoveryService(
+            sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<IOneTimeTokenStore>(), sp.GetRequiredService<PasswordPolicy>(),
+            sp.GetRequiredService<IPasswordHasher>(), sp.GetRequiredService<SessionService>(), sp.GetRequiredService<RevocationList>(),
+            sp.GetRequiredService<AuditRecorder>(), sp.GetRequiredService<EmailSendQueue>(), Options<SentinelOptions>(sp), Time(sp),
+            sp.GetService<ILogger<AccountRecoveryService>>()));
+        services.TryAddScoped(sp => new UserService(
+            sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<SessionService>(), sp.GetRequiredService<ApiKeyService>(),
+            sp.GetRequiredService<RevocationList>(), sp.GetRequiredService<IPasswordHasher>(), sp.GetRequiredService<PasswordPolicy>(),
+            sp.GetRequiredService<SignInAttempts>(), sp.GetRequiredService<AuditRecorder>(), Options<SentinelOptions>(sp), Time(sp),
+            sp.GetRequiredService<SentinelMetrics>(), sp.GetService<ILogger<UserService>>()));
         services.TryAddSingleton<SignInAttempts>();
         services.TryAddScoped<SignInService>();
         services.TryAddSingleton<ISecretProtector, EphemeralSecretProtector>();
@@ -56,13 +65,22 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddSingleton<Sentinel.Cluster.IClusterChannel, Sentinel.Cluster.SingleInstanceChannel>();
         services.TryAddSingleton<Sentinel.Cluster.RevocationSync>();
         services.TryAddSingleton<Sentinel.Cluster.ClusterChangeApplier>();
-        services.TryAddSingleton<AccessTokenService>();
-        services.TryAddScoped<SessionService>();
+        services.TryAddSingleton<Sentinel.Cluster.IClusterChangeReceiver>(sp => sp.GetRequiredService<Sentinel.Cluster.ClusterChangeApplier>());
+        services.TryAddSingleton(sp => new AccessTokenService(
+            sp.GetRequiredService<SigningKeyRing>(), sp.GetRequiredService<RevocationList>(), Options<SentinelOptions>(sp), Time(sp)));
+        services.TryAddScoped(sp => new SessionService(
+            sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<AccessTokenService>(),
+            sp.GetRequiredService<RevocationList>(), sp.GetRequiredService<AuditRecorder>(), Options<SentinelOptions>(sp), Time(sp),
+            sp.GetService<ILogger<SessionService>>()));
         services.TryAddSingleton<MfaTokenService>();
         services.TryAddScoped<MfaService>();
         services.TryAddSingleton<ApiKeyCache>();
-        services.TryAddSingleton<ApiKeyVerifier>();
-        services.TryAddScoped<ApiKeyService>();
+        services.TryAddSingleton(sp => new ApiKeyVerifier(
+            sp.GetRequiredService<ApiKeyCache>(), sp.GetRequiredService<AuditRecorder>(), Options<SentinelOptions>(sp), Time(sp),
+            sp.GetService<Sentinel.RateLimiting.IRateLimitCounterStore>(), sp.GetRequiredService<SentinelMetrics>()));
+        services.TryAddScoped(sp => new ApiKeyService(
+            sp.GetRequiredService<IApiKeyStore>(), sp.GetRequiredService<ApiKeyCache>(), sp.GetRequiredService<AuditRecorder>(),
+            Options<SentinelOptions>(sp), Time(sp), sp.GetRequiredService<ApiKeyVerifier>()));
 
         // Sentinel's own lifecycle: start-up loading, one job per periodic task, the flush at stop.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, RevocationSyncJob>());
@@ -75,6 +93,12 @@ public static class SentinelCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, SentinelMaintenance>(sp => sp.GetRequiredService<SentinelMaintenance>()));
         return new SentinelBuilder(services);
     }
+
+    // The services whose constructors take Sentinel's internal caches are built here: DI only calls public constructors.
+    private static IOptions<T> Options<T>(IServiceProvider services)
+        where T : class => services.GetRequiredService<IOptions<T>>();
+
+    private static TimeProvider Time(IServiceProvider services) => services.GetRequiredService<TimeProvider>();
 
     /// <summary>Keeps users, sessions, signing keys, two-factor state, API keys and the audit chain in process memory: for tests, demos and single-process prototypes.</summary>
     public static SentinelBuilder AddInMemoryStores(this SentinelBuilder builder)

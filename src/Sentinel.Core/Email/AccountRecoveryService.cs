@@ -33,7 +33,7 @@ public sealed partial class AccountRecoveryService
     private readonly ILogger _logger;
 
     /// <summary>Creates the service.</summary>
-    public AccountRecoveryService(
+    internal AccountRecoveryService(
         IUserStore users, IOneTimeTokenStore tokens, PasswordPolicy policy, IPasswordHasher hasher,
         SessionService sessions, RevocationList revocations, AuditRecorder audit, EmailSendQueue queue,
         IOptions<SentinelOptions> options, TimeProvider time,

@@ -14,7 +14,7 @@ using Sentinel.Tokens;
 namespace Sentinel.Hosting;
 
 /// <summary>Reads revocations made through other instances from the stores (every <see cref="ClusterOptions.ReloadInterval"/>).</summary>
-public sealed class RevocationSyncJob(RevocationSync sync, SentinelMetrics metrics, IOptions<SentinelOptions> options) : SentinelJob
+internal sealed class RevocationSyncJob(RevocationSync sync, SentinelMetrics metrics, IOptions<SentinelOptions> options) : SentinelJob
 {
     /// <inheritdoc />
     public override string Name => "revocation_sync";
@@ -31,7 +31,7 @@ public sealed class RevocationSyncJob(RevocationSync sync, SentinelMetrics metri
 }
 
 /// <summary>Writes API key usage (<c>lastUsedAt</c>, <c>apikey.used</c>) counted in memory, every minute and at stop.</summary>
-public sealed class ApiKeyUsageJob(IServiceScopeFactory scopes) : SentinelJob
+internal sealed class ApiKeyUsageJob(IServiceScopeFactory scopes) : SentinelJob
 {
     /// <inheritdoc />
     public override string Name => "apikey_usage";
@@ -56,7 +56,7 @@ public sealed class ApiKeyUsageJob(IServiceScopeFactory scopes) : SentinelJob
 }
 
 /// <summary>Rotates signing keys on schedule and loads keys other instances made (every five minutes).</summary>
-public sealed class SigningKeyRotationJob(SigningKeyRing keys) : SentinelJob
+internal sealed class SigningKeyRotationJob(SigningKeyRing keys) : SentinelJob
 {
     /// <inheritdoc />
     public override string Name => "signing_key_rotation";
@@ -72,7 +72,7 @@ public sealed class SigningKeyRotationJob(SigningKeyRing keys) : SentinelJob
 /// Deletes sessions and refresh tokens a day past their end, and drops revocations from memory once the access
 /// tokens they stop have expired (every five minutes).
 /// </summary>
-public sealed class SessionPruneJob(IServiceScopeFactory scopes, RevocationList revocations, TimeProvider time) : SentinelJob
+internal sealed class SessionPruneJob(IServiceScopeFactory scopes, RevocationList revocations, TimeProvider time) : SentinelJob
 {
     /// <inheritdoc />
     public override string Name => "session_prune";
@@ -97,7 +97,7 @@ public sealed class SessionPruneJob(IServiceScopeFactory scopes, RevocationList 
 /// Prunes audit events past retention (the anchor moves, the rest still verifies) and logs the chain's head when it
 /// moved (event 1413), a copy that leaves the database for <see cref="AuditService.VerifyAsync(AuditChainHead?, CancellationToken)"/> (every five minutes).
 /// </summary>
-public sealed partial class AuditPruneJob(IServiceScopeFactory scopes, ILogger<AuditPruneJob>? logger = null) : SentinelJob
+internal sealed partial class AuditPruneJob(IServiceScopeFactory scopes, ILogger<AuditPruneJob>? logger = null) : SentinelJob
 {
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
     private long _loggedHeadSequence = -1;
@@ -129,7 +129,7 @@ public sealed partial class AuditPruneJob(IServiceScopeFactory scopes, ILogger<A
 }
 
 /// <summary>Deletes email tokens and MFA challenges a day past their expiry, used or not (every five minutes).</summary>
-public sealed class ExpiredTokenCleanupJob(IServiceScopeFactory scopes, TimeProvider time) : SentinelJob
+internal sealed class ExpiredTokenCleanupJob(IServiceScopeFactory scopes, TimeProvider time) : SentinelJob
 {
     /// <inheritdoc />
     public override string Name => "expired_token_cleanup";

@@ -10,7 +10,7 @@ namespace Sentinel.Sessions;
 /// the stores at start, updated by every change in this process (which is published to the other instances through
 /// <see cref="IClusterChannel"/>) and by what they publish and the stores hold.
 /// </summary>
-public sealed class RevocationList
+internal sealed class RevocationList
 {
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _sessions = new();
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _usersValidAfter = new();

@@ -31,7 +31,7 @@ public sealed class SessionService
     private readonly ILogger _logger;
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
-    public SessionService(
+    internal SessionService(
         ISessionStore store,
         IUserStore users,
         AccessTokenService accessTokens,

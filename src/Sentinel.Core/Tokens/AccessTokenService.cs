@@ -36,7 +36,7 @@ public sealed class AccessTokenService
     private readonly TokenValidationParameters _parameters;
 
     /// <summary>Creates the service; normally resolved from DI as a singleton.</summary>
-    public AccessTokenService(SigningKeyRing keys, RevocationList revocations, IOptions<SentinelOptions> options, TimeProvider time)
+    internal AccessTokenService(SigningKeyRing keys, RevocationList revocations, IOptions<SentinelOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _keys = keys;

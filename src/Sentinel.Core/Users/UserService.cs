@@ -33,7 +33,7 @@ public sealed class UserService
     private readonly SentinelMetrics _metrics;
     private readonly ILogger _logger;
     /// <summary>Creates the service; normally resolved from DI.</summary>
-    public UserService(
+    internal UserService(
         IUserStore store,
         SessionService sessions,
         ApiKeyService apiKeys,

@@ -15,8 +15,7 @@ namespace Sentinel.Redis.Cluster;
 internal sealed partial class RedisClusterListener(
     SentinelRedisConnection redis,
     RedisClusterChannel channel,
-    ClusterChangeApplier applier,
-    RevocationSync revocations,
+    IClusterChangeReceiver receiver,
     SentinelMetrics metrics,
     IOptions<SentinelRedisOptions> options,
     TimeProvider time,
@@ -85,7 +84,7 @@ internal sealed partial class RedisClusterListener(
 
     private async Task ReadAsync(string trigger, CancellationToken cancellationToken)
     {
-        await revocations.ReadAsync(full: false, cancellationToken).ConfigureAwait(false);
+        await receiver.CatchUpAsync(cancellationToken).ConfigureAwait(false);
         metrics.ClusterReload(trigger);
     }
 
@@ -107,7 +106,7 @@ internal sealed partial class RedisClusterListener(
     {
         try
         {
-            await applier.ApplyAsync(change, sentAt).ConfigureAwait(false);
+            await receiver.ApplyAsync(change, sentAt).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -41,7 +41,7 @@ public sealed class ClusterTests
 
         foreach (var change in sent)
         {
-            await pair.B.Get<ClusterChangeApplier>().ApplyAsync(change, cancellationToken: Ct);
+            await pair.B.Get<IClusterChangeReceiver>().ApplyAsync(change, cancellationToken: Ct);
         }
 
         pair.SentByB.Should().BeEmpty("a change received from another instance is applied, never published again");
@@ -60,7 +60,7 @@ public sealed class ClusterTests
         (await onB.ValidateAsync(session.AccessToken, Ct)).Succeeded.Should().BeTrue("nothing has reached B yet");
         foreach (var change in pair.SentByA)
         {
-            await pair.B.Get<ClusterChangeApplier>().ApplyAsync(change, cancellationToken: Ct);
+            await pair.B.Get<IClusterChangeReceiver>().ApplyAsync(change, cancellationToken: Ct);
         }
 
         (await onB.ValidateAsync(session.AccessToken, Ct)).Failure.Should().Be(AccessTokenFailure.Revoked);
@@ -79,7 +79,7 @@ public sealed class ClusterTests
         (await onB.VerifyAsync(key.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Valid, "B still holds the key in its cache");
         foreach (var change in pair.SentByA)
         {
-            await pair.B.Get<ClusterChangeApplier>().ApplyAsync(change, cancellationToken: Ct);
+            await pair.B.Get<IClusterChangeReceiver>().ApplyAsync(change, cancellationToken: Ct);
         }
 
         (await onB.VerifyAsync(key.Key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.Revoked);
@@ -120,6 +120,24 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task T8_ATransportThatWasNotListening_CatchesUpThroughTheReceiver()
+    {
+        using var pair = new TwoInstances();
+        var sessions = pair.A.Get<SessionService>();
+        var user = await pair.A.RegisterAsync();
+        var session = await sessions.StartAsync(user, ["pwd"], null, Ct);
+        var onB = pair.B.Get<AccessTokenService>();
+        (await onB.ValidateAsync(session.AccessToken, Ct)).Succeeded.Should().BeTrue();
+
+        // Revoked on A while B's transport was down: the message never reaches B.
+        await sessions.RevokeSessionAsync(user.Id, session.SessionId, Sentinel.Audit.AuditEventTypes.Logout, cancellationToken: Ct);
+        (await onB.ValidateAsync(session.AccessToken, Ct)).Succeeded.Should().BeTrue("nothing has told B yet");
+
+        await pair.B.Get<IClusterChangeReceiver>().CatchUpAsync(Ct);
+        (await onB.ValidateAsync(session.AccessToken, Ct)).Failure.Should().Be(AccessTokenFailure.Revoked);
+    }
+
+    [Fact]
     public async Task ANewSigningKeyOnA_IsLoadedOnB_OnceTheChangeArrives()
     {
         using var pair = new TwoInstances();
@@ -137,7 +155,7 @@ public sealed class ClusterTests
 
         foreach (var change in pair.SentByA.Where(c => c.Kind == ClusterChangeKind.SigningKeysChanged))
         {
-            await pair.B.Get<ClusterChangeApplier>().ApplyAsync(change, cancellationToken: Ct);
+            await pair.B.Get<IClusterChangeReceiver>().ApplyAsync(change, cancellationToken: Ct);
         }
 
         (await ringB.GetPublishedKeysAsync(Ct)).Select(k => k.Kid).Should().Contain(next);
@@ -161,7 +179,7 @@ public sealed class ClusterTests
         listener.Start();
         var sessionId = Guid.NewGuid();
 
-        await pair.B.Get<ClusterChangeApplier>().ApplyAsync(
+        await pair.B.Get<IClusterChangeReceiver>().ApplyAsync(
             new ClusterChange(ClusterChangeKind.SessionRevoked, sessionId, pair.B.Time.GetUtcNow()), pair.B.Time.GetUtcNow() - TimeSpan.FromMilliseconds(250), Ct);
 
         lags.Should().Contain((0.25, "session_revoked"));
