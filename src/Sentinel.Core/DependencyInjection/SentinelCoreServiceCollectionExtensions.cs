@@ -72,7 +72,6 @@ public static class SentinelCoreServiceCollectionExtensions
             sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<AccessTokenService>(),
             sp.GetRequiredService<RevocationList>(), sp.GetRequiredService<AuditRecorder>(), Options<SentinelOptions>(sp), Time(sp),
             sp.GetService<ILogger<SessionService>>()));
-        services.TryAddSingleton<MfaTokenService>();
         services.TryAddScoped<MfaService>();
         services.TryAddSingleton<ApiKeyCache>();
         services.TryAddSingleton(sp => new ApiKeyVerifier(

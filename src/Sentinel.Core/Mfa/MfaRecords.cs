@@ -47,7 +47,7 @@ public sealed class RecoveryCodeRecord
 /// <summary>A pending MFA sign-in: the server side of an MFA challenge token.</summary>
 public sealed class MfaChallenge
 {
-    /// <summary>The token's <c>jti</c>.</summary>
+    /// <summary>The first 128 bits of the SHA-256 of the opaque challenge token (the token itself is never stored).</summary>
     public Guid Id { get; set; }
 
     /// <summary>The user who gave the right password.</summary>

@@ -21,7 +21,6 @@ public sealed class SignInService
     private readonly SignInAttempts _attempts;
     private readonly MfaService _mfa;
     private readonly IMfaStore _mfaStore;
-    private readonly MfaTokenService _mfaTokens;
     private readonly IUserStore _users;
     private readonly SessionService _sessions;
     private readonly AuditRecorder _audit;
@@ -34,7 +33,6 @@ public sealed class SignInService
         SignInAttempts attempts,
         MfaService mfa,
         IMfaStore mfaStore,
-        MfaTokenService mfaTokens,
         IUserStore users,
         SessionService sessions,
         AuditRecorder audit,
@@ -46,7 +44,6 @@ public sealed class SignInService
         _attempts = attempts;
         _mfa = mfa;
         _mfaStore = mfaStore;
-        _mfaTokens = mfaTokens;
         _users = users;
         _sessions = sessions;
         _audit = audit;
@@ -110,9 +107,10 @@ public sealed class SignInService
     public async Task<SignInResult> CompleteSecondFactorAsync(
         string? mfaToken, string? code, string? recoveryCode, ClientInfo? client = null, CancellationToken cancellationToken = default)
     {
-        var read = await _mfaTokens.ReadAsync(mfaToken, cancellationToken).ConfigureAwait(false);
-        var challenge = read is { } ids ? await _mfaStore.FindChallengeAsync(ids.ChallengeId, cancellationToken).ConfigureAwait(false) : null;
-        if (challenge is null || challenge.UserId != read!.Value.UserId || ChecksLeft(challenge) <= 0)
+        var challenge = MfaChallengeTokens.TryRead(mfaToken, out var challengeId)
+            ? await _mfaStore.FindChallengeAsync(challengeId, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (challenge is null || ChecksLeft(challenge) <= 0)
         {
             return InvalidChallenge;
         }
@@ -162,16 +160,17 @@ public sealed class SignInService
     private async Task<string> IssueChallengeAsync(SentinelUser user, ClientInfo? client, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
+        var (token, challengeId) = MfaChallengeTokens.Create();
         var challenge = new MfaChallenge
         {
-            Id = Guid.CreateVersion7(now),
+            Id = challengeId,
             UserId = user.Id,
             CreatedAt = now,
             ExpiresAt = now + _options.ChallengeLifetime,
         };
         await _mfaStore.CreateChallengeAsync(challenge, cancellationToken).ConfigureAwait(false);
         await _audit.RecordAsync(AuditEventTypes.MfaChallengeIssued, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
-        return await _mfaTokens.IssueAsync(challenge, cancellationToken).ConfigureAwait(false);
+        return token;
     }
 
     private async Task<SignInResult> StartAsync(SentinelUser user, IReadOnlyList<string> methods, ClientInfo? client, CancellationToken cancellationToken)

@@ -194,8 +194,10 @@ public sealed class MfaServiceTests
         var accessToken = (await s.Get<Sentinel.Sessions.SessionService>().StartAsync(user, ["pwd"], null, Ct)).AccessToken;
 
         (await s.Get<Sentinel.Tokens.AccessTokenService>().ValidateAsync(mfaToken, Ct)).Succeeded.Should().BeFalse();
-        (await s.Get<MfaTokenService>().ReadAsync(accessToken, Ct)).Should().BeNull();
-        (await s.Get<MfaTokenService>().ReadAsync(mfaToken, Ct)).Should().NotBeNull();
+        MfaChallengeTokens.TryRead(accessToken, out var notAChallenge).Should().BeFalse();
+        MfaChallengeTokens.TryRead(mfaToken, out var challengeId).Should().BeTrue();
+        (await s.Get<IMfaStore>().FindChallengeAsync(challengeId, Ct))!.UserId.Should().Be(user.Id);
+        (await s.SignIn.CompleteSecondFactorAsync(accessToken, "000000", null, cancellationToken: Ct)).Error!.Code.Should().Be(SentinelErrorCode.InvalidMfaToken);
     }
 
     [Fact]
