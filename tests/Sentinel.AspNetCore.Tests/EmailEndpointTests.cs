@@ -30,6 +30,7 @@ public sealed class EmailEndpointTests : IAsyncLifetime
         {
             o.Email.ResetPasswordUrl = "https://app.example.test/reset?token={token}";
             o.Email.ConfirmEmailUrl = "https://app.example.test/confirm?token={token}";
+            o.ApiKeys.Scopes.Add("reports:read", "Read reports");
             configure?.Invoke(o);
         },
         services: s => s.AddSingleton<ISentinelEmailSender>(_mail));
@@ -326,7 +327,7 @@ public sealed class EmailEndpointTests : IAsyncLifetime
 
         var session = await _host.LoginAsync(email, "a brand new passphrase");
         _host.Time.Advance(TimeSpan.FromMinutes(1));
-        var key = await (await _host.PostAsync("/auth/api-keys", new { name = "ci", scopes = Array.Empty<string>() }, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var key = await (await _host.PostAsync("/auth/api-keys", new { name = "ci", scopes = new[] { "reports:read" } }, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         (await _host.PostAsync($"/auth/api-keys/{key.GetProperty("id").GetString()}/rotate", null, session.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Created);
         var setup = await (await _host.PostAsync("/auth/mfa/totp/setup", null, session.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         var secret = Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());

@@ -115,6 +115,7 @@ public sealed class SentinelTestHost : IAsyncDisposable
         }
 
         app.MapGet("/protected", () => TypedResults.Ok("ok")).RequireAuthorization();
+        app.MapGet("/protected/keys-too", () => TypedResults.Ok("ok")).RequireAuthorization().AcceptApiKeys();
         map?.Invoke(app);
         await app.Services.MigrateSentinelDatabaseAsync();
         await app.StartAsync();

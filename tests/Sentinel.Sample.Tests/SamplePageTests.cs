@@ -148,6 +148,13 @@ public sealed class SamplePageTests(SampleSite site)
         await DemoAsync(page, "GET /api/profile with token", "GET /api/profile → 200");
         await site.SnapAsync(page, "demo-api");
 
+        // SECURITY K5: /api/profile is bearer-only by contract; the same valid key gets 401 there.
+        using (var http = new HttpClient { BaseAddress = new Uri(site.BaseUrl) })
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/api/profile") { Headers = { { "X-Api-Key", key } } })
+        {
+            (await http.SendAsync(request, TestContext.Current.CancellationToken)).StatusCode.Should().Be(System.Net.HttpStatusCode.Unauthorized);
+        }
+
         // Rotate: a new key, which works.
         await page.GetByRole(AriaRole.Button, new() { Name = "Rotate key reports reader" }).ClickAsync();
         await Expect(page.Locator("#key-status")).ToContainTextAsync("rotated");

@@ -69,20 +69,31 @@ public abstract class ApiKeyStoreSpecification
     }
 
     [Fact]
-    public async Task Revoke_OnceAndExpire_OnlyBringsExpiryForward()
+    public async Task Revoke_Once_AndAReplacedOrRevokedKeyIsNotReplacedAgain()
     {
         var store = await CreateStoreAsync();
-        var key = NewKey();
-        await store.CreateAsync(key, Ct);
+        var revoked = NewKey();
+        await store.CreateAsync(revoked, Ct);
+        (await store.RevokeAsync(revoked.Id, Now, Ct)).Should().BeTrue();
+        (await (await CreateStoreAsync()).RevokeAsync(revoked.Id, Now.AddMinutes(1), Ct)).Should().BeFalse();
+        (await store.TryReplaceAsync(revoked.Id, Now, Now.AddDays(1), Ct)).Should().BeFalse("a revoked key is not rotated");
+        (await (await CreateStoreAsync()).FindByIdAsync(revoked.Id, Ct))!.RevokedAt.Should().Be(Now);
 
-        (await store.RevokeAsync(key.Id, Now, Ct)).Should().BeTrue();
-        (await (await CreateStoreAsync()).RevokeAsync(key.Id, Now.AddMinutes(1), Ct)).Should().BeFalse();
-        await store.ExpireAsync(key.Id, Now.AddDays(1), Ct);
-        await store.ExpireAsync(key.Id, Now.AddDays(200), Ct);
-
-        var found = (await (await CreateStoreAsync()).FindByIdAsync(key.Id, Ct))!;
-        found.RevokedAt.Should().Be(Now);
+        // Replacing brings the expiry forward, never later, and works once (SECURITY K5: no chained rotations).
+        var replaced = NewKey();
+        replaced.ExpiresAt = Now.AddDays(30);
+        await store.CreateAsync(replaced, Ct);
+        (await store.TryReplaceAsync(replaced.Id, Now, Now.AddDays(1), Ct)).Should().BeTrue();
+        (await (await CreateStoreAsync()).TryReplaceAsync(replaced.Id, Now.AddMinutes(1), Now.AddMinutes(2), Ct)).Should().BeFalse();
+        var found = (await (await CreateStoreAsync()).FindByIdAsync(replaced.Id, Ct))!;
+        found.ReplacedAt.Should().Be(Now);
         found.ExpiresAt.Should().Be(Now.AddDays(1));
+
+        var later = NewKey();
+        later.ExpiresAt = Now.AddHours(1);
+        await store.CreateAsync(later, Ct);
+        (await store.TryReplaceAsync(later.Id, Now, Now.AddDays(1), Ct)).Should().BeTrue();
+        (await (await CreateStoreAsync()).FindByIdAsync(later.Id, Ct))!.ExpiresAt.Should().Be(Now.AddHours(1), "never later than it was");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Sentinel.AspNetCore.Authentication;
 
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
 
 // In the Builder namespace, which web projects import implicitly: `p => p.RequireScope("…")` needs no using.
 namespace Microsoft.AspNetCore.Builder;
@@ -9,7 +10,21 @@ namespace Microsoft.AspNetCore.Builder;
 public static class SentinelAuthorizationExtensions
 {
     /// <summary>
-    /// Requires <paramref name="scope"/>: an API key passes only if it holds it; a bearer user passes for the scopes
+    /// Lets API keys authenticate on these endpoints although they ask for no scope (SECURITY K5): by default a key is
+    /// a credential only where a scope is required (<see cref="RequireScope"/>), and a plain
+    /// <c>RequireAuthorization()</c> takes bearer tokens alone. A key here is checked and audited as anywhere else.
+    /// </summary>
+    public static TBuilder AcceptApiKeys<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(endpoint => endpoint.Metadata.Add(AcceptApiKeysMetadata.Instance));
+        return builder;
+    }
+
+    /// <summary>
+    /// Requires <paramref name="scope"/>: an API key passes only if it holds it (and only endpoints that require a
+    /// scope, or <see cref="AcceptApiKeys{TBuilder}"/>, take keys at all); a bearer user passes for the scopes
     /// its roles grant (<c>o.ApiKeys.RoleScopes</c>) or every user holds (<c>o.ApiKeys.DefaultUserScopes</c>).
     /// </summary>
     public static AuthorizationPolicyBuilder RequireScope(this AuthorizationPolicyBuilder builder, string scope)

@@ -40,9 +40,12 @@ public static class SentinelAuthServiceCollectionExtensions
             services.AddAuthentication(o => o.DefaultScheme ??= SentinelAuthenticationDefaults.Scheme)
                 .AddScheme<SentinelBearerOptions, SentinelBearerHandler>(SentinelAuthenticationDefaults.BearerScheme, null)
                 .AddScheme<SentinelApiKeyOptions, SentinelApiKeyHandler>(SentinelAuthenticationDefaults.ApiKeyScheme, null)
-                // One endpoint can take either credential: the header decides which handler runs.
+                // A request is a bearer request unless it presents a key where the endpoint accepts keys (SECURITY K5):
+                // a scope is required, or the endpoint opted in. Elsewhere the key is never read.
                 .AddPolicyScheme(SentinelAuthenticationDefaults.Scheme, "Sentinel", o => o.ForwardDefaultSelector = context =>
-                    SentinelApiKeyHandler.ReadKey(context.Request) is null ? SentinelAuthenticationDefaults.BearerScheme : SentinelAuthenticationDefaults.ApiKeyScheme);
+                    SentinelApiKeyHandler.ReadKey(context.Request) is not null && ApiKeyAcceptance.Accepts(context)
+                        ? SentinelAuthenticationDefaults.ApiKeyScheme
+                        : SentinelAuthenticationDefaults.BearerScheme);
             services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
             services.AddSingleton<IAuthorizationHandler, SentinelAdminAuthorizationHandler>();
             services.AddSingleton<IAuthorizationMiddlewareResultHandler, SentinelAuthorizationResultHandler>();

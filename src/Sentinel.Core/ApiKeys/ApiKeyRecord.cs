@@ -35,6 +35,9 @@ public sealed class ApiKeyRecord
 
     /// <summary>Its own request budget per window, overriding the default; null uses the default.</summary>
     public int? RateLimitPermits { get; set; }
+
+    /// <summary>When a rotation replaced this key with a new one; a replaced key works out its grace period and is never rotated again.</summary>
+    public DateTimeOffset? ReplacedAt { get; set; }
 }
 
 /// <summary>Persists API keys.</summary>
@@ -55,8 +58,12 @@ public interface IApiKeyStore
     /// <summary>Sets a key's revocation time if it is not revoked. True when this call revoked it.</summary>
     ValueTask<bool> RevokeAsync(Guid id, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Brings a key's expiry forward to <paramref name="expiresAt"/> (never later than it was).</summary>
-    ValueTask ExpireAsync(Guid id, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks a key replaced by a rotation at <paramref name="replacedAt"/> and brings its expiry forward to
+    /// <paramref name="expiresAt"/> (never later than it was), if it is neither revoked nor replaced already: one
+    /// atomic step, so two rotations of one key cannot both succeed. True when this call replaced it.
+    /// </summary>
+    ValueTask<bool> TryReplaceAsync(Guid id, DateTimeOffset replacedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
     /// <summary>Records when keys were last used: one batched write for many keys.</summary>
     ValueTask RecordLastUsedAsync(IReadOnlyCollection<KeyValuePair<Guid, DateTimeOffset>> usage, CancellationToken cancellationToken);

@@ -56,6 +56,12 @@ public sealed class ApiKeyService
         }
 
         scopes ??= [];
+        if (scopes.Count == 0)
+        {
+            // SECURITY K5: a key authenticates only where a scope is asked for, so a key without one opens nothing.
+            errors["scopes"] = ["A key needs at least one scope."];
+        }
+
         var unknown = scopes.Where(s => s is null || !_options.Scopes.Contains(s)).ToList();
         if (unknown.Count > 0)
         {
@@ -77,10 +83,9 @@ public sealed class ApiKeyService
             return SentinelError.Validation(errors);
         }
 
-        var existing = await _store.ListByUserAsync(userId, cancellationToken).ConfigureAwait(false);
-        if (existing.Count(k => k.RevokedAt is null && (k.ExpiresAt is null || k.ExpiresAt > now)) >= _options.MaxKeysPerUser)
+        if (await AtCapAsync(userId, now, cancellationToken).ConfigureAwait(false) is { } full)
         {
-            return SentinelError.Validation("name", string.Create(CultureInfo.InvariantCulture, $"A user may hold at most {_options.MaxKeysPerUser} keys; revoke one first."));
+            return full;
         }
 
         var created = await IssueAsync(userId, name!, scopes.Distinct(StringComparer.Ordinal).ToList(), expiresAt, rateLimitPermits, now, cancellationToken).ConfigureAwait(false);
@@ -139,20 +144,33 @@ public sealed class ApiKeyService
     {
         var now = _time.GetUtcNow();
         var old = await _store.FindByIdAsync(keyId, cancellationToken).ConfigureAwait(false);
+        // A replaced key is working out its grace period: rotating it again would chain live keys without end.
         if (old is null || old.UserId != userId || old.RevokedAt is not null || old.ExpiresAt <= now)
         {
             return NotFound();
         }
 
+        if (old.ReplacedAt is not null)
+        {
+            return new SentinelError(SentinelErrorCode.NotFound, "This key was already rotated; rotate the key that replaced it.");
+        }
+
+        // The old key lives on through its grace period, so the new one must fit under the cap beside it (SECURITY K5).
+        if (_options.RotationGracePeriod > TimeSpan.Zero && await AtCapAsync(userId, now, cancellationToken).ConfigureAwait(false) is { } full)
+        {
+            return full;
+        }
+
+        // Claim the old key first: of two rotations at once, one wins and the other issues nothing.
+        var claimed = _options.RotationGracePeriod <= TimeSpan.Zero
+            ? await _store.RevokeAsync(old.Id, now, cancellationToken).ConfigureAwait(false)
+            : await _store.TryReplaceAsync(old.Id, now, now + _options.RotationGracePeriod, cancellationToken).ConfigureAwait(false);
+        if (!claimed)
+        {
+            return NotFound();
+        }
+
         var created = await IssueAsync(userId, old.Name, old.Scopes, old.ExpiresAt, old.RateLimitPermits, now, cancellationToken).ConfigureAwait(false);
-        if (_options.RotationGracePeriod <= TimeSpan.Zero)
-        {
-            await _store.RevokeAsync(old.Id, now, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await _store.ExpireAsync(old.Id, now + _options.RotationGracePeriod, cancellationToken).ConfigureAwait(false);
-        }
 
         _cache.Evict(old.Id, old.Hash);
         await _audit.RecordAsync(AuditEventTypes.ApiKeyRotated, AuditOutcome.Success, userId, client, cancellationToken, apiKeyId: old.Id,
@@ -188,6 +206,14 @@ public sealed class ApiKeyService
         }
 
         return due.Count;
+    }
+
+    private async Task<SentinelError?> AtCapAsync(Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var existing = await _store.ListByUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        return existing.Count(k => k.RevokedAt is null && (k.ExpiresAt is null || k.ExpiresAt > now)) >= _options.MaxKeysPerUser
+            ? SentinelError.Validation("name", string.Create(CultureInfo.InvariantCulture, $"A user may hold at most {_options.MaxKeysPerUser} keys; revoke one first."))
+            : null;
     }
 
     private async Task<CreatedApiKey> IssueAsync(

@@ -55,9 +55,12 @@ public sealed class EntityFrameworkApiKeyStore<TContext>(TContext context) : IAp
             .ExecuteUpdateAsync(u => u.SetProperty(k => k.RevokedAt, now), cancellationToken).ConfigureAwait(false) == 1;
 
     /// <inheritdoc />
-    public async ValueTask ExpireAsync(Guid id, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        await Keys.Where(k => k.Id == id && (k.ExpiresAt == null || k.ExpiresAt > expiresAt))
-            .ExecuteUpdateAsync(u => u.SetProperty(k => k.ExpiresAt, expiresAt), cancellationToken).ConfigureAwait(false);
+    public async ValueTask<bool> TryReplaceAsync(Guid id, DateTimeOffset replacedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await Keys.Where(k => k.Id == id && k.RevokedAt == null && k.ReplacedAt == null)
+            .ExecuteUpdateAsync(
+                u => u.SetProperty(k => k.ReplacedAt, replacedAt)
+                    .SetProperty(k => k.ExpiresAt, k => k.ExpiresAt == null || k.ExpiresAt > expiresAt ? expiresAt : k.ExpiresAt),
+                cancellationToken).ConfigureAwait(false) == 1;
 
     /// <inheritdoc />
     public async ValueTask RecordLastUsedAsync(IReadOnlyCollection<KeyValuePair<Guid, DateTimeOffset>> usage, CancellationToken cancellationToken)

@@ -21,6 +21,7 @@ public sealed class RateLimitTests
         o =>
         {
             o.RateLimits.Enabled = true;
+            o.ApiKeys.Scopes.Add("reports:read", "Read reports");
             configure(o);
         },
         app => app.MapGet("/public", () => TypedResults.Ok("public")));
@@ -80,8 +81,8 @@ public sealed class RateLimitTests
         (await host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).StatusCode.Should().Be(HttpStatusCode.OK);
         await (await host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).ShouldBeProblemAsync(429, "rate_limited");
 
-        (await host.PostAsync("/auth/api-keys", new { name = "one", scopes = Array.Empty<string>() }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Created);
-        await (await host.PostAsync("/auth/api-keys", new { name = "two", scopes = Array.Empty<string>() }, tokens.AccessToken)).ShouldBeProblemAsync(429, "rate_limited");
+        (await host.PostAsync("/auth/api-keys", new { name = "one", scopes = new[] { "reports:read" } }, tokens.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Created);
+        await (await host.PostAsync("/auth/api-keys", new { name = "two", scopes = new[] { "reports:read" } }, tokens.AccessToken)).ShouldBeProblemAsync(429, "rate_limited");
     }
 
     [Fact]

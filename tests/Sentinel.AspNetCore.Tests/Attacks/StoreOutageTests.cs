@@ -35,7 +35,7 @@ public sealed class StoreOutageTests
         await (await host.PostAsync("/auth/refresh", new { refreshToken = tokens.RefreshToken })).ShouldBeProblemAsync(503, "service_unavailable");
 
         // Decisions that need no store are still made and audited; their events wait in the queue.
-        using (var request = new HttpRequestMessage(HttpMethod.Get, "/protected") { Headers = { { "X-Api-Key", "sk_not_a_real_key" } } })
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/protected/keys-too") { Headers = { { "X-Api-Key", "sk_not_a_real_key" } } })
         {
             (await host.Client.SendAsync(request, Ct)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         }
@@ -68,7 +68,7 @@ public sealed class StoreOutageTests
         var key = created.GetProperty("key").GetString()!;
         async Task<HttpStatusCode> CallAsync()
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/protected") { Headers = { { "X-Api-Key", key } } };
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/protected/keys-too") { Headers = { { "X-Api-Key", key } } };
             return (await host.Client.SendAsync(request, Ct)).StatusCode;
         }
 

@@ -75,17 +75,23 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
     }
 
     /// <inheritdoc />
-    public ValueTask ExpireAsync(Guid id, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public ValueTask<bool> TryReplaceAsync(Guid id, DateTimeOffset replacedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_byId.TryGetValue(id, out var key) && (key.ExpiresAt is null || key.ExpiresAt > expiresAt))
+            if (!_byId.TryGetValue(id, out var key) || key.RevokedAt is not null || key.ReplacedAt is not null)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            key.ReplacedAt = replacedAt;
+            if (key.ExpiresAt is null || key.ExpiresAt > expiresAt)
             {
                 key.ExpiresAt = expiresAt;
             }
-        }
 
-        return ValueTask.CompletedTask;
+            return ValueTask.FromResult(true);
+        }
     }
 
     /// <inheritdoc />
@@ -109,6 +115,6 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
     private static ApiKeyRecord Copy(ApiKeyRecord k) => new()
     {
         Id = k.Id, UserId = k.UserId, Name = k.Name, Hash = k.Hash, DisplayPrefix = k.DisplayPrefix, Scopes = [.. k.Scopes],
-        CreatedAt = k.CreatedAt, ExpiresAt = k.ExpiresAt, LastUsedAt = k.LastUsedAt, RevokedAt = k.RevokedAt, RateLimitPermits = k.RateLimitPermits,
+        CreatedAt = k.CreatedAt, ExpiresAt = k.ExpiresAt, LastUsedAt = k.LastUsedAt, RevokedAt = k.RevokedAt, RateLimitPermits = k.RateLimitPermits, ReplacedAt = k.ReplacedAt,
     };
 }

@@ -55,6 +55,9 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                     b.Property<int?>("RateLimitPermits")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("ReplacedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("bigint");
 

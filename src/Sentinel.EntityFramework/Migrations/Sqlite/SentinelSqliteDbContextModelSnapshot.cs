@@ -49,6 +49,9 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                     b.Property<int?>("RateLimitPermits")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReplacedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("INTEGER");
 

@@ -1,0 +1,28 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Sentinel.EntityFramework.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class ApiKeyReplacedAt : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "ReplacedAt",
+                table: "sentinel_api_keys",
+                type: "bigint",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "ReplacedAt",
+                table: "sentinel_api_keys");
+        }
+    }
+}
