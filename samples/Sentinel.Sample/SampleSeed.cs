@@ -1,3 +1,4 @@
+using Sentinel.Passwords;
 using Sentinel.Users;
 
 namespace Sentinel.Sample;
@@ -18,6 +19,14 @@ internal static partial class SampleSeed
         var users = scope.ServiceProvider.GetRequiredService<UserService>();
         var logger = scope.ServiceProvider.GetRequiredService<ILogger<Program>>();
         var user = await users.FindByEmailAsync(email);
+        if (user is not null && scope.ServiceProvider.GetRequiredService<IPasswordHasher>().Verify(user.PasswordHash, password) == PasswordVerification.Failed)
+        {
+            // Someone registered this address (or a look-alike of it) first: the role goes only to the account the
+            // configured password opens, never to whoever holds the mailbox's name.
+            AdminNotGranted(logger, user.Id);
+            return;
+        }
+
         if (user is null)
         {
             var created = await users.RegisterAsync(email, password);
@@ -35,4 +44,8 @@ internal static partial class SampleSeed
 
     [LoggerMessage(1, LogLevel.Information, "Sample admin account {UserId} is ready.")]
     private static partial void AdminSeeded(ILogger logger, Guid userId);
+
+    [LoggerMessage(2, LogLevel.Warning,
+        "The sample admin email belongs to account {UserId}, whose password is not the configured one: it is not made an admin.")]
+    private static partial void AdminNotGranted(ILogger logger, Guid userId);
 }
