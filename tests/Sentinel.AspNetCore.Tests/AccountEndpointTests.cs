@@ -36,6 +36,19 @@ public sealed class AccountEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task P6_ALookAlikeOfARegisteredMailbox_Is409_AndSignsInToTheOneAccount()
+    {
+        var local = $"bob{Guid.NewGuid():N}"[..12];
+        await _host.RegisterAsync($"{local}@company.com");
+
+        // Full-width letters in the local part, the domain upper-cased.
+        var fullWidth = string.Concat(local.Select(c => char.IsAsciiLetter(c) ? (char)(c - 'a' + '\uFF41') : c)) + "@COMPANY.com";
+        await (await _host.PostAsync("/auth/register", new { email = fullWidth, password = "another fine passphrase" })).ShouldBeProblemAsync(409, "email_taken");
+        var me = await (await _host.GetAsync("/auth/me", (await _host.LoginAsync(fullWidth)).AccessToken)).Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        me.GetProperty("email").GetString().Should().Be($"{local}@company.com", "the address is shown as it was registered");
+    }
+
+    [Fact]
     public async Task Register_WeakPasswordAndBadEmail_Is400WithErrorsMap()
     {
         // SECURITY P1 from the outside: a password on the blocklist is refused with a reason.
