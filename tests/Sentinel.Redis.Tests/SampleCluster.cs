@@ -72,6 +72,7 @@ public sealed class SampleCluster : IAsyncLifetime
                 ["Sentinel__Sample__AdminPassword"] = AdminPassword,
                 // A store outage in these tests lasts seconds: retry audit writes every second at most.
                 ["Sentinel__Audit__MaxRetryDelay"] = "00:00:01",
+                ["Sentinel__Audit__RefusalWindow"] = "00:00:02", // aggregated refusals are written within seconds
                 ["Sentinel__ApiKeys__RateLimitPermits"] = ApiKeyPermits.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }));
         }

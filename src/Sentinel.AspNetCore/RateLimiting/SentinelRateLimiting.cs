@@ -69,28 +69,7 @@ public static class SentinelRateLimiting
     }
 
     /// <summary>The client's address, IPv6 cut to its /64 network.</summary>
-    internal static string PartitionKey(HttpContext http)
-    {
-        var address = http.Connection.RemoteIpAddress;
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            var bytes = address.GetAddressBytes();
-            Array.Clear(bytes, 8, 8);
-            return new IPAddress(bytes) + "/64";
-        }
-
-        return address.ToString();
-    }
+    internal static string PartitionKey(HttpContext http) => ClientNetwork.Of(http.Connection.RemoteIpAddress);
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
@@ -100,7 +79,7 @@ public static class SentinelRateLimiting
         TimeSpan? retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null;
         http.RequestServices.GetRequiredService<SentinelMetrics>().RateLimitRejected(reason);
         var audit = http.RequestServices.GetRequiredService<AuditRecorder>();
-        await audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, null, http.ClientInfo(), cancellationToken, reason).ConfigureAwait(false);
+        await audit.RecordRefusalAsync(AuditEventTypes.RateLimitExceeded, reason, null, http.ClientInfo(), cancellationToken: cancellationToken).ConfigureAwait(false);
         await SentinelProblems.WriteAsync(http, StatusCodes.Status429TooManyRequests, SentinelErrorCode.RateLimited,
             "Too many requests from this address; try again later.", retryAfter ?? TimeSpan.FromMinutes(1)).ConfigureAwait(false);
     }

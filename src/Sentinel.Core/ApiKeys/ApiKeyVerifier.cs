@@ -123,15 +123,15 @@ public sealed class ApiKeyVerifier
     private async ValueTask<ApiKeyVerification> RateLimitedAsync(VerifiedApiKey key, TimeSpan retryAfter, ClientInfo? client, CancellationToken cancellationToken)
     {
         _metrics?.ApiKeyVerified("rate_limited");
-        await _audit.RecordAsync(AuditEventTypes.RateLimitExceeded, AuditOutcome.Failure, key.UserId, client, cancellationToken, "api_key", apiKeyId: key.Id).ConfigureAwait(false);
+        await _audit.RecordRefusalAsync(AuditEventTypes.RateLimitExceeded, "api_key", key.UserId, client, key.Id, cancellationToken).ConfigureAwait(false);
         return new ApiKeyVerification(ApiKeyVerificationOutcome.RateLimited, key, retryAfter);
     }
 
     private async ValueTask<ApiKeyVerification> RejectAsync(ApiKeyVerificationOutcome outcome, VerifiedApiKey? rejected, ClientInfo? client, CancellationToken cancellationToken)
     {
         _metrics?.ApiKeyVerified("rejected");
-        await _audit.RecordAsync(AuditEventTypes.ApiKeyRejected, AuditOutcome.Failure, rejected?.UserId, client, cancellationToken,
-            RejectionReason(outcome), apiKeyId: rejected?.Id).ConfigureAwait(false);
+        await _audit.RecordRefusalAsync(AuditEventTypes.ApiKeyRejected, RejectionReason(outcome), rejected?.UserId, client, rejected?.Id, cancellationToken)
+            .ConfigureAwait(false);
         return new ApiKeyVerification(outcome, rejected, null);
     }
 

@@ -27,6 +27,12 @@ public sealed class AuditOptions
     /// </summary>
     public TimeSpan? Retention { get; set; } = TimeSpan.FromDays(365);
 
+    /// <summary>
+    /// The window over which refusals anyone can cause (<c>apikey.rejected</c>, <c>rate_limit.exceeded</c>) are
+    /// aggregated per client network and reason into one event with a <c>count</c> (SECURITY A5; default 1 minute).
+    /// </summary>
+    public TimeSpan RefusalWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The role whose members may read everyone's events and verify the chain (default <c>admin</c>).</summary>
     public string AdminRole { get; set; } = "admin";
 
@@ -43,6 +49,11 @@ public sealed class AuditOptions
         if (a.QueueCapacity < 100)
         {
             result.AddError("must be at least 100 (default 100000): a full queue makes requests wait.", "Sentinel:Audit:QueueCapacity");
+        }
+
+        if (a.RefusalWindow < TimeSpan.FromSeconds(1) || a.RefusalWindow > TimeSpan.FromHours(1))
+        {
+            result.AddError("must be between 00:00:01 and 01:00:00 (default 00:01:00).", "Sentinel:Audit:RefusalWindow");
         }
 
         if (a.BatchSize < 1 || a.BatchSize > 10_000)

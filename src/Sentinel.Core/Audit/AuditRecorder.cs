@@ -25,16 +25,60 @@ public sealed partial class AuditRecorder
     private readonly SentinelMetrics _metrics;
     private readonly ILogger _logger;
     private readonly IAuditObserver[] _observers;
+    private readonly RefusalAggregator _refusals;
+
+    /// <summary>The window refusals are aggregated over (<see cref="AuditOptions.RefusalWindow"/>).</summary>
+    internal TimeSpan RefusalWindow { get; }
 
     /// <summary>Creates a recorder over <paramref name="log"/>; each of <paramref name="observers"/> sees every event as it is recorded (security notices are one).</summary>
-    public AuditRecorder(IAuditLog log, TimeProvider time, SentinelMetrics metrics, ILogger<AuditRecorder>? logger = null, IEnumerable<IAuditObserver>? observers = null)
+    public AuditRecorder(
+        IAuditLog log, TimeProvider time, SentinelMetrics metrics, ILogger<AuditRecorder>? logger = null, IEnumerable<IAuditObserver>? observers = null,
+        Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null)
     {
         _log = log;
         _time = time;
         _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _observers = observers?.ToArray() ?? [];
+        RefusalWindow = options?.Value.Audit.RefusalWindow ?? TimeSpan.FromMinutes(1);
+        _refusals = new RefusalAggregator(time, RefusalWindow);
     }
+
+    /// <summary>
+    /// Records a refusal that anyone can cause without credentials (<c>apikey.rejected</c>, <c>rate_limit.exceeded</c>),
+    /// aggregated per client network, reason and minute (SECURITY A5): the first of its minute is recorded now with
+    /// <c>count</c> 1, the rest are counted (and on the meter at once) and written as one event with their
+    /// <c>count</c> by <see cref="FlushRefusalsAsync"/>.
+    /// </summary>
+    public ValueTask RecordRefusalAsync(
+        string type, string reason, Guid? userId, ClientInfo? client, Guid? apiKeyId = null, CancellationToken cancellationToken = default)
+    {
+        if (_refusals.CountFirst(type, reason, client, userId, apiKeyId))
+        {
+            return RecordAsync(type, AuditOutcome.Failure, userId, client, cancellationToken, reason, apiKeyId: apiKeyId, details: CountOne);
+        }
+
+        _metrics.SecurityEvent(type, AuditOutcome.Failure);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Writes the refusals counted in minutes already over (all of them when <paramref name="all"/>, at stop). Returns how many events were written.</summary>
+    internal async Task<int> FlushRefusalsAsync(bool all, CancellationToken cancellationToken)
+    {
+        var due = _refusals.TakeDue(all);
+        foreach (var refusal in due)
+        {
+            // Already counted on the meter one by one: write the event without counting it again.
+            var auditEvent = Observe(Build(refusal.Type, AuditOutcome.Failure, refusal.UserId, refusal.Client, refusal.Reason, null, refusal.ApiKeyId,
+                new Dictionary<string, string>(StringComparer.Ordinal) { ["count"] = refusal.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            await _log.WriteAsync(auditEvent, cancellationToken).ConfigureAwait(false);
+        }
+
+        return due.Count;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> CountOne =
+        new Dictionary<string, string>(StringComparer.Ordinal) { ["count"] = "1" }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>One precompiled log message per event type (what <c>[LoggerMessage]</c> generates, for a closed set of ids).</summary>
     private static readonly FrozenDictionary<string, Action<ILogger, AuditOutcome, Guid?, string?, Exception?>> LogByType =
@@ -61,8 +105,22 @@ public sealed partial class AuditRecorder
         Guid? apiKeyId = null,
         IReadOnlyDictionary<string, string>? details = null)
     {
+        var auditEvent = Observe(Build(type, outcome, userId, client, reason, sessionId, apiKeyId, details));
+        _metrics.SecurityEvent(type, outcome);
+        if (LogByType.TryGetValue(type, out var log))
+        {
+            log(_logger, outcome, userId, reason, null);
+        }
+
+        return _log.WriteAsync(auditEvent, cancellationToken);
+    }
+
+    private AuditEvent Build(
+        string type, AuditOutcome outcome, Guid? userId, ClientInfo? client, string? reason, Guid? sessionId, Guid? apiKeyId,
+        IReadOnlyDictionary<string, string>? details)
+    {
         var now = _time.GetUtcNow();
-        var auditEvent = new AuditEvent
+        return new AuditEvent
         {
             Id = NewId(now),
             Timestamp = now,
@@ -76,14 +134,6 @@ public sealed partial class AuditRecorder
             TraceId = Activity.Current?.TraceId.ToHexString(),
             Details = Details(reason, details),
         };
-        auditEvent = Observe(auditEvent);
-        _metrics.SecurityEvent(type, outcome);
-        if (LogByType.TryGetValue(type, out var log))
-        {
-            log(_logger, outcome, userId, reason, null);
-        }
-
-        return _log.WriteAsync(auditEvent, cancellationToken);
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> ReasonOnly = new(StringComparer.Ordinal);

@@ -84,6 +84,7 @@ public static class SentinelCoreServiceCollectionExtensions
         // Sentinel's own lifecycle: start-up loading, one job per periodic task, the flush at stop.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, RevocationSyncJob>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, ApiKeyUsageJob>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, RefusalFlushJob>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, SigningKeyRotationJob>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, SessionPruneJob>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<SentinelJob, AuditPruneJob>());

@@ -42,8 +42,8 @@ internal sealed class ApiKeyUsageJob(IServiceScopeFactory scopes) : SentinelJob
     /// <inheritdoc />
     public override Task RunOnceAsync(CancellationToken cancellationToken) => FlushAsync(all: false, cancellationToken);
 
-    /// <summary>Writes everything counted so far (at stop, so nothing counted is lost).</summary>
-    public Task FlushAllAsync(CancellationToken cancellationToken) => FlushAsync(all: true, cancellationToken);
+    /// <inheritdoc />
+    public override Task FlushAtStopAsync(CancellationToken cancellationToken) => FlushAsync(all: true, cancellationToken);
 
     private async Task FlushAsync(bool all, CancellationToken cancellationToken)
     {
@@ -53,6 +53,22 @@ internal sealed class ApiKeyUsageJob(IServiceScopeFactory scopes) : SentinelJob
             await scope.ServiceProvider.GetRequiredService<ApiKeyService>().FlushUsageAsync(all, cancellationToken).ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>Writes the refusals counted in memory (<c>apikey.rejected</c>, <c>rate_limit.exceeded</c>; SECURITY A5), every minute and at stop.</summary>
+internal sealed class RefusalFlushJob(AuditRecorder audit) : SentinelJob
+{
+    /// <inheritdoc />
+    public override string Name => "refusal_flush";
+
+    /// <inheritdoc />
+    public override TimeSpan Interval => audit.RefusalWindow;
+
+    /// <inheritdoc />
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => audit.FlushRefusalsAsync(all: false, cancellationToken);
+
+    /// <inheritdoc />
+    public override Task FlushAtStopAsync(CancellationToken cancellationToken) => audit.FlushRefusalsAsync(all: true, cancellationToken);
 }
 
 /// <summary>Rotates signing keys on schedule and loads keys other instances made (every five minutes).</summary>

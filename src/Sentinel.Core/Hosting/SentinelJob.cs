@@ -15,4 +15,7 @@ public abstract class SentinelJob
 
     /// <summary>Does the work once, now.</summary>
     public abstract Task RunOnceAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes what the job holds in memory when the host stops, so nothing counted is lost. Nothing by default.</summary>
+    public virtual Task FlushAtStopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -54,16 +54,17 @@ public sealed partial class SentinelMaintenance : IHostedService, IDisposable
             await Task.WhenAny(_loop, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
         }
 
-        try
+        // What the jobs hold in memory (key usage, counted refusals) is written before the audit queue's last flush.
+        foreach (var job in _jobs)
         {
-            foreach (var usage in _jobs.OfType<ApiKeyUsageJob>())
+            try
             {
-                await usage.FlushAllAsync(cancellationToken).ConfigureAwait(false); // nothing counted is lost at shutdown
+                await job.FlushAtStopAsync(cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            JobFailed(_logger, e, "apikey_usage");
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                JobFailed(_logger, e, job.Name);
+            }
         }
 
         // Last: every audit event queued so far is written before the host exits (SECURITY A4), until the host's

@@ -165,4 +165,85 @@ public sealed class LoadTests
             File.Delete(path);
         }
     }
+
+    /// <summary>
+    /// SECURITY A5, measured: a flood of refused requests (unknown API keys where keys are accepted, and requests over
+    /// a rate limit) from one address. Prints the audit rows written per 10,000 refused requests (to the test output,
+    /// and to <c>$SENTINEL_ARTIFACTS/audit-flood.txt</c>, which <c>.ci/run</c> shows).
+    /// </summary>
+    [Fact]
+    public async Task A5_AFloodOfRefusedRequests_WritesAHandfulOfAuditRows()
+    {
+        var refused = Setting("SENTINEL_LOAD_FLOOD", 10_000);
+        var ct = TestContext.Current.CancellationToken;
+        var path = Path.Combine(Path.GetTempPath(), $"sentinel-flood-{Guid.NewGuid():N}.db");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSentinelAuth(o =>
+        {
+            o.Passwords.Argon2MemoryKiB = 64;
+            o.Passwords.Argon2Iterations = 1;
+            o.ApiKeys.Scopes.Add("reports:read", "Read reports");
+            o.RateLimits.Global.PermitLimit = 1_000_000;
+            o.RateLimits.SignIn.PermitLimit = 1;
+        }).AddSqliteStores($"Data Source={path}");
+        var app = builder.Build();
+        app.UseSentinelAuth();
+        app.MapSentinelAuth("/auth");
+        app.MapGet("/reports", () => TypedResults.Ok("reports")).RequireAuthorization(p => p.RequireScope("reports:read"));
+        await app.Services.MigrateSentinelDatabaseAsync(ct);
+        await app.StartAsync(ct);
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            async Task<int> RowsAsync()
+            {
+                foreach (var job in app.Services.GetServices<Sentinel.Hosting.SentinelJob>())
+                {
+                    await job.FlushAtStopAsync(ct);
+                }
+
+                await app.Services.GetRequiredService<IAuditLog>().FlushAsync(ct);
+                await using var scope = app.Services.CreateAsyncScope();
+                return (await scope.ServiceProvider.GetRequiredService<IAuditStore>().ReadChainAsync(0, int.MaxValue, ct)).Count;
+            }
+
+            var before = await RowsAsync();
+            var prefix = new ApiKeyOptions().Prefix;
+            var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+            await Parallel.ForEachAsync(Enumerable.Range(0, refused), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
+            {
+                using var request = i % 2 == 0
+                    ? new HttpRequestMessage(HttpMethod.Get, "/reports") { Headers = { { "X-Api-Key", ApiKeyFormat.New(prefix) } } }
+                    : new HttpRequestMessage(HttpMethod.Post, "/auth/login") { Content = JsonContent.Create(new { email = "nobody@example.com", password = "wrong" }) };
+                using var response = await client.SendAsync(request, token);
+                statuses.Add(response.StatusCode);
+            });
+
+            var rows = await RowsAsync() - before;
+            var refusals = statuses.Count(s => s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests);
+            refusals.Should().BeGreaterThanOrEqualTo(refused - 2, "all but the one login the limit lets through are refused");
+            var perTenThousand = rows * 10_000.0 / refusals;
+            var line = string.Create(CultureInfo.InvariantCulture, $"A5 audit growth under a flood: {rows} rows for {refusals} refused requests ({perTenThousand:0.#} rows per 10,000).");
+            TestContext.Current.TestOutputHelper?.WriteLine(line);
+            if (Environment.GetEnvironmentVariable("SENTINEL_ARTIFACTS") is { Length: > 0 } artifacts)
+            {
+                Directory.CreateDirectory(artifacts);
+                await File.WriteAllTextAsync(Path.Combine(artifacts, "audit-flood.txt"), line + Environment.NewLine, ct);
+            }
+
+            // Per type and reason: one event at once and one with the count per minute; the flood may straddle a
+            // minute, and the one login let through writes its own failure.
+            rows.Should().BeLessThanOrEqualTo(12, line);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            File.Delete(path);
+        }
+    }
 }

@@ -102,7 +102,11 @@ public sealed class ApiKeyServiceTests
         store.HashLookups.Should().Be(0);
         (await service.VerifyAsync(key, cancellationToken: Ct)).Outcome.Should().Be(ApiKeyVerificationOutcome.NotFound);
         store.HashLookups.Should().Be(1);
-        s.Audit.Events.Count(e => e.Type == AuditEventTypes.ApiKeyRejected).Should().Be(6);
+        // SECURITY A5: one event per reason now, the rest counted into one more when the minute is over.
+        s.Audit.Events.Count(e => e.Type == AuditEventTypes.ApiKeyRejected).Should().Be(2);
+        await s.Get<Sentinel.Audit.AuditRecorder>().FlushRefusalsAsync(all: true, Ct);
+        s.Audit.Events.Where(e => e.Type == AuditEventTypes.ApiKeyRejected).Sum(e => int.Parse(e.Details["count"], System.Globalization.CultureInfo.InvariantCulture))
+            .Should().Be(6);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class MaintenanceTests
         using var s = new TestServices();
         s.Get<IEnumerable<IHostedService>>().Should().ContainSingle().Which.Should().BeSameAs(s.Get<SentinelMaintenance>());
         s.Get<IEnumerable<SentinelJob>>().Select(j => j.Name).Should().BeEquivalentTo(
-            ["revocation_sync", "apikey_usage", "signing_key_rotation", "session_prune", "audit_prune", "expired_token_cleanup"]);
+            ["revocation_sync", "apikey_usage", "refusal_flush", "signing_key_rotation", "session_prune", "audit_prune", "expired_token_cleanup"]);
     }
 
     [Fact]
