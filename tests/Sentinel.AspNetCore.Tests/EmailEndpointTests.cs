@@ -204,6 +204,47 @@ public sealed class EmailEndpointTests : IAsyncLifetime
         (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
     }
 
+    [Fact]
+    public async Task AFullSendQueue_Refuses503WithRetryAfter_AndLosesNothingItAccepted()
+    {
+        // A flood of "forgot password" requests while the mail server is slow: past the requests' share of the queue
+        // (nine tenths of QueueCapacity) they are refused with 503 and Retry-After, and every one accepted is sent.
+        _mail.Delay = TimeSpan.FromMilliseconds(100);
+        await using var host = await StartAsync(o => o.Email.QueueCapacity = 20);
+        var emails = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            emails.Add(await host.RegisterAsync());
+        }
+
+        await host.Service<EmailSendQueue>().FlushAsync(Ct); // the registrations' confirmations are out of the way
+        var before = _mail.Messages.OfType<ResetPasswordMessage>().Count();
+        var accepted = new List<string>();
+        HttpResponseMessage? refused = null;
+        foreach (var email in emails)
+        {
+            var response = await host.PostAsync("/auth/password/forgot", new { email });
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                accepted.Add(email);
+            }
+            else
+            {
+                refused ??= response;
+            }
+        }
+
+        accepted.Count.Should().BeInRange(18, 19, "nine tenths of 20, plus the one the sender holds");
+        refused.Should().NotBeNull();
+        await refused!.ShouldBeProblemAsync(503, "service_unavailable");
+        refused.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(30));
+
+        _mail.Delay = TimeSpan.Zero;
+        await host.Service<EmailSendQueue>().FlushAsync(Ct);
+        var sent = _mail.Messages.OfType<ResetPasswordMessage>().Skip(before).Select(m => m.To).ToList();
+        sent.Should().BeEquivalentTo(accepted, "nothing the queue accepted is lost");
+    }
+
     [Theory]
     [InlineData("/auth/password/forgot")]
     [InlineData("/auth/email/resend")]

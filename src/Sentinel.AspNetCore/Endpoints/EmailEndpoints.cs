@@ -68,8 +68,8 @@ internal static class EmailEndpoints
             return error;
         }
 
-        recovery.RequestEmailConfirmation(body!.Email, http.ClientInfo());
-        return TypedResults.Accepted((string?)null);
+        var queued = recovery.RequestEmailConfirmation(body!.Email, http.ClientInfo());
+        return queued.Succeeded ? TypedResults.Accepted((string?)null) : SentinelProblems.ToResult(queued.Error!);
     }
 
     private static async Task<IResult> ForgotAsync(HttpContext http, AccountRecoveryService recovery)
@@ -80,8 +80,8 @@ internal static class EmailEndpoints
             return error;
         }
 
-        recovery.RequestPasswordReset(body!.Email, http.ClientInfo());
-        return TypedResults.Accepted((string?)null);
+        var queued = recovery.RequestPasswordReset(body!.Email, http.ClientInfo());
+        return queued.Succeeded ? TypedResults.Accepted((string?)null) : SentinelProblems.ToResult(queued.Error!);
     }
 
     private static async Task<IResult> ResetAsync(HttpContext http, AccountRecoveryService recovery)

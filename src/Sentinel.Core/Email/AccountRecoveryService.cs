@@ -53,11 +53,14 @@ public sealed partial class AccountRecoveryService
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    /// <summary>"Forgot password": queues a reset email if the address has an account. Same answer, same time, either way.</summary>
-    public void RequestPasswordReset(string email, ClientInfo? client = null) => _queue.RequestPasswordReset(email, client);
+    /// <summary>
+    /// "Forgot password": queues a reset email if the address has an account. Same answer, same time, either way;
+    /// <see cref="SentinelErrorCode.ServiceUnavailable"/> only when the send queue is full (whatever the address).
+    /// </summary>
+    public SentinelResult RequestPasswordReset(string email, ClientInfo? client = null) => _queue.RequestPasswordReset(email, client);
 
-    /// <summary>"Resend confirmation": queues a confirmation email if the address has an unconfirmed account.</summary>
-    public void RequestEmailConfirmation(string email, ClientInfo? client = null) => _queue.RequestConfirmation(email, client);
+    /// <summary>"Resend confirmation": queues a confirmation email if the address has an unconfirmed account; fails as <see cref="RequestPasswordReset"/> does.</summary>
+    public SentinelResult RequestEmailConfirmation(string email, ClientInfo? client = null) => _queue.RequestConfirmation(email, client);
 
     /// <summary>Confirms the address of the token's user. Fails with <see cref="SentinelErrorCode.InvalidToken"/> (unknown, used or expired).</summary>
     public async Task<SentinelResult> ConfirmEmailAsync(string? token, ClientInfo? client = null, CancellationToken cancellationToken = default)

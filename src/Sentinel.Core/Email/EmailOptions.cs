@@ -27,9 +27,21 @@ public sealed class EmailOptions
     /// <summary>Most confirmation and reset emails sent to one address per hour (default 5), so the endpoints cannot flood a mailbox.</summary>
     public int MaxEmailsPerAddressPerHour { get; set; } = 5;
 
+    /// <summary>
+    /// Emails waiting to be sent (default 10,000). Nine tenths of it take requests from the public endpoints; when
+    /// those are full, <c>forgot</c> and <c>resend</c> answer 503 with <c>Retry-After</c> instead of losing what was
+    /// asked, and the last tenth stays free for security notices.
+    /// </summary>
+    public int QueueCapacity { get; set; } = 10_000;
+
     /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
     internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
     {
+        if (QueueCapacity < 10 || QueueCapacity > 1_000_000)
+        {
+            result.AddError("must be between 10 and 1000000 (default 10000).", "Sentinel:Email:QueueCapacity");
+        }
+
         var e = this;
         if (e.ConfirmationTokenLifetime < TimeSpan.FromMinutes(5) || e.ConfirmationTokenLifetime > TimeSpan.FromDays(30))
         {

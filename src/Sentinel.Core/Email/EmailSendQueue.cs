@@ -17,9 +17,10 @@ namespace Sentinel.Email;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue, and its name says so: an in-memory send queue, not an outbox.")]
 public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
 {
-    private const int Capacity = 10_000;
+    private static readonly TimeSpan FullRetryAfter = TimeSpan.FromSeconds(30);
 
-    private readonly Channel<EmailWork> _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<EmailWork> _queue;
+    private readonly int _requestCapacity;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger _logger;
     private readonly bool _hasSender;
@@ -34,8 +35,11 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
     /// <summary>Creates the queue; its loop starts with the first piece of work.</summary>
     public EmailSendQueue(
         IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, TimeProvider time, ILogger<EmailSendQueue>? logger = null,
-        RateLimiting.IRateLimitCounterStore? sharedCounts = null)
+        RateLimiting.IRateLimitCounterStore? sharedCounts = null, Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null)
     {
+        var capacity = options?.Value.Email.QueueCapacity ?? 10_000;
+        _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        _requestCapacity = capacity * 9 / 10;
         _sendsByAddress = new RateLimiting.FixedWindowCounter<string>(time, StringComparer.Ordinal);
         ArgumentNullException.ThrowIfNull(senders);
         _scopes = scopes;
@@ -48,11 +52,30 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Queues "send a reset link to this address, if it has an account".</summary>
-    public void RequestPasswordReset(string email, ClientInfo? client) => _ = Enqueue(new EmailWork(EmailWorkKind.PasswordReset, email, null, null, client, default));
+    /// <summary>
+    /// Queues "send a reset link to this address, if it has an account". Fails with
+    /// <see cref="SentinelErrorCode.ServiceUnavailable"/> (and a retry time) when the requests' share of the queue is
+    /// full: the request is refused, never accepted and then lost.
+    /// </summary>
+    public SentinelResult RequestPasswordReset(string email, ClientInfo? client) => Request(new EmailWork(EmailWorkKind.PasswordReset, email, null, null, client, default));
 
-    /// <summary>Queues "send a confirmation link to this address, if it has an unconfirmed account".</summary>
-    public void RequestConfirmation(string email, ClientInfo? client) => _ = Enqueue(new EmailWork(EmailWorkKind.Confirmation, email, null, null, client, default));
+    /// <summary>Queues "send a confirmation link to this address, if it has an unconfirmed account"; fails as <see cref="RequestPasswordReset"/> does.</summary>
+    public SentinelResult RequestConfirmation(string email, ClientInfo? client) => Request(new EmailWork(EmailWorkKind.Confirmation, email, null, null, client, default));
+
+    private SentinelResult Request(EmailWork work)
+    {
+        // Whether the address has an account is decided later, off the request path: a full queue says nothing about it.
+        if (_queue.Reader.Count >= _requestCapacity || !Enqueue(work))
+        {
+            QueueFull(_logger, work.Kind);
+            return SentinelResult.Failure(new SentinelError(SentinelErrorCode.ServiceUnavailable, "Too many emails are waiting to be sent; try again shortly.")
+            {
+                RetryAfter = FullRetryAfter,
+            });
+        }
+
+        return SentinelResult.Success();
+    }
 
     /// <summary>True when a sender is registered: without one, nothing is queued.</summary>
     internal bool HasSender => _hasSender;
@@ -163,6 +186,9 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
 
     [LoggerMessage(1501, LogLevel.Warning, "No ISentinelEmailSender is registered: confirmation, password reset and security notice emails are not sent.")]
     private static partial void NoSender(ILogger logger);
+
+    [LoggerMessage(1504, LogLevel.Warning, "The email queue's share for requests is full; a {Kind} request was refused with 503.")]
+    private static partial void QueueFull(ILogger logger, EmailWorkKind kind);
 
     [LoggerMessage(1502, LogLevel.Warning, "The email queue is full; a {Kind} email was skipped.")]
     private static partial void Skipped(ILogger logger, EmailWorkKind kind);
