@@ -33,6 +33,11 @@ public sealed class AccessTokenService
     private readonly TokenOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ValidatedAccessToken> _cache = new(StringComparer.Ordinal);
+
+    // The cache's tokens in the order they were added (oldest first: tokens expire in roughly that order), and its
+    // size, kept apart so that neither reading the size nor making room takes the dictionary's locks or scans it.
+    private readonly ConcurrentQueue<string> _cacheOrder = new();
+    private int _cacheCount;
     private readonly TokenValidationParameters _parameters;
 
     /// <summary>Creates the service; normally resolved from DI as a singleton.</summary>
@@ -62,7 +67,7 @@ public sealed class AccessTokenService
     }
 
     /// <summary>How many validated tokens are cached.</summary>
-    public int CachedTokenCount => _cache.Count;
+    public int CachedTokenCount => Volatile.Read(ref _cacheCount);
 
     /// <summary>Issues an access token for <paramref name="user"/> in session <paramref name="sessionId"/>.</summary>
     public async ValueTask<IssuedAccessToken> IssueAsync(
@@ -125,7 +130,13 @@ public sealed class AccessTokenService
         var now = _time.GetUtcNow();
         if (_cache.TryGetValue(token, out var cached))
         {
-            return Check(cached, now);
+            var known = Check(cached, now);
+            if (known.Failure == AccessTokenFailure.Expired && _cache.TryRemove(token, out _))
+            {
+                Interlocked.Decrement(ref _cacheCount);
+            }
+
+            return known;
         }
 
         if (!_keys.IsLoaded)
@@ -170,25 +181,33 @@ public sealed class AccessTokenService
             : AccessTokenValidationResult.Success(token);
     }
 
+    /// <summary>
+    /// Adds a validated token in O(1): past the bound, the oldest entries make room (a token validated again after
+    /// that is verified once more and cached anew). Each call also drops up to two stale entries from the head of the
+    /// order (already removed, or expired), so the order stays about as long as the cache.
+    /// </summary>
     private void AddToCache(string token, ValidatedAccessToken validated, DateTimeOffset now)
     {
-        if (_cache.Count >= _options.ValidatedTokenCacheSize)
+        if (!_cache.TryAdd(token, validated))
         {
-            foreach (var (key, entry) in _cache)
-            {
-                if (now >= entry.ExpiresAt + _options.ClockSkew)
-                {
-                    _cache.TryRemove(key, out _);
-                }
-            }
-
-            if (_cache.Count >= _options.ValidatedTokenCacheSize)
-            {
-                return; // full of live tokens: validate this one again next time rather than grow
-            }
+            return;
         }
 
-        _cache.TryAdd(token, validated);
+        _cacheOrder.Enqueue(token);
+        Interlocked.Increment(ref _cacheCount);
+        for (var i = 0; i < 2 && _cacheOrder.TryPeek(out var oldest); i++)
+        {
+            var stale = !_cache.TryGetValue(oldest, out var entry) || now >= entry.ExpiresAt + _options.ClockSkew;
+            if (!stale && Volatile.Read(ref _cacheCount) <= _options.ValidatedTokenCacheSize)
+            {
+                break;
+            }
+
+            if (_cacheOrder.TryDequeue(out var dequeued) && _cache.TryRemove(dequeued, out _))
+            {
+                Interlocked.Decrement(ref _cacheCount);
+            }
+        }
     }
 
     private static bool TryRead(JsonWebToken jwt, out ValidatedAccessToken validated)

@@ -150,4 +150,39 @@ public sealed class SessionServiceTests
 
         validator.CachedTokenCount.Should().Be(3);
     }
+
+    [Fact]
+    public async Task ValidatedTokenCache_MakesRoomFromItsOldest_AndDropsExpiredTokens()
+    {
+        using var s = new TestServices(o => o.Tokens.ValidatedTokenCacheSize = 100);
+        var user = await s.RegisterAsync();
+        var sessions = s.Get<SessionService>();
+        var validator = s.Get<AccessTokenService>();
+        var first = await sessions.StartAsync(user, ["pwd"], null, Ct);
+        (await validator.ValidateAsync(first.AccessToken, Ct)).Succeeded.Should().BeTrue();
+
+        // Full, then far past full: the size stays at the bound and the newest tokens are the ones kept.
+        var tokens = new List<string>();
+        for (var i = 0; i < 250; i++)
+        {
+            var pair = await sessions.StartAsync(user, ["pwd"], null, Ct);
+            tokens.Add(pair.AccessToken);
+            (await validator.ValidateAsync(pair.AccessToken, Ct)).Succeeded.Should().BeTrue();
+            validator.CachedTokenCount.Should().BeLessThanOrEqualTo(100);
+        }
+
+        validator.CachedTokenCount.Should().Be(100);
+
+        // Expired: seen again, a cached token leaves the cache; new tokens push the other expired ones out.
+        s.Time.Advance(TimeSpan.FromMinutes(16));
+        (await validator.ValidateAsync(tokens[^1], Ct)).Failure.Should().Be(AccessTokenFailure.Expired);
+        validator.CachedTokenCount.Should().Be(99);
+        for (var i = 0; i < 60; i++)
+        {
+            var pair = await sessions.StartAsync(user, ["pwd"], null, Ct);
+            (await validator.ValidateAsync(pair.AccessToken, Ct)).Succeeded.Should().BeTrue();
+        }
+
+        validator.CachedTokenCount.Should().Be(60, "each new token pushes up to two expired ones out, so only the live ones are left");
+    }
 }
