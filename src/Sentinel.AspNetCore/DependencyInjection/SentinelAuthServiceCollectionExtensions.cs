@@ -59,6 +59,7 @@ public static class SentinelAuthServiceCollectionExtensions
                     .AddRequirements(new SentinelAdminRequirement()));
             services.AddRateLimiter(SentinelRateLimiting.Configure);
             services.TryAddSingleton<IRateLimitPartitionStore, InMemoryRateLimitPartitionStore>();
+            services.TryAddSingleton<WiderNetworkLimiters>();
             services.AddHealthChecks().AddCheck<SentinelStoreHealthCheck>(SentinelStoreHealthCheck.Name, tags: ["sentinel"]);
         }
 

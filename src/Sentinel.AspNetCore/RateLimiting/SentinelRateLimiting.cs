@@ -13,7 +13,8 @@ namespace Sentinel.AspNetCore.RateLimiting;
 
 /// <summary>
 /// Sentinel's policies on ASP.NET Core's rate limiting middleware (<see cref="RateLimitOptions"/>), partitioned by
-/// client IP address (IPv6 by its /64, so one host cannot rotate through its own addresses), plus a global limit
+/// client IP address (IPv6 by its /64, so one host cannot rotate through its own addresses, and within budgets per /56
+/// and /48 so that a large allocation is not many clients), plus a global limit
 /// over all of Sentinel's endpoints. Rejections answer 429 <c>rate_limited</c> problem details with
 /// <c>Retry-After</c>, write a <c>rate_limit.exceeded</c> audit event and count <c>sentinel.rate_limit.rejections</c>.
 /// </summary>
@@ -65,7 +66,9 @@ public static class SentinelRateLimiting
         http.Items[typeof(SentinelRateLimiting)] = policy; // names the policy in the rejection's audit event
         var store = http.RequestServices.GetRequiredService<IRateLimitPartitionStore>();
         var address = PartitionKey(http);
-        return RateLimitPartition.Get(policy + "|" + address, _ => store.Create(policy, address, rule));
+        var wider = http.RequestServices.GetRequiredService<WiderNetworkLimiters>();
+        var remote = http.Connection.RemoteIpAddress;
+        return RateLimitPartition.Get(policy + "|" + address, _ => wider.Chain(store.Create(policy, address, rule), policy, remote, rule, limits));
     }
 
     /// <summary>The client's address, IPv6 cut to its /64 network.</summary>

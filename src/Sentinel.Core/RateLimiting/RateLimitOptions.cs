@@ -1,7 +1,7 @@
 namespace Sentinel.RateLimiting;
 
 /// <summary>
-/// Per-client-address limits on Sentinel's endpoints (IPv6 counted per /64). Per-account protection is the
+/// Per-client-address limits on Sentinel's endpoints (IPv6 counted per /64, within shared budgets per /56 and /48). Per-account protection is the
 /// lockout (<see cref="SignIn.LockoutOptions"/>); these catch one address trying many accounts (credential
 /// stuffing), flooding registration, or hammering refresh. Behind a proxy, configure ASP.NET Core's forwarded
 /// headers with the proxy's address so that the client's address is the one counted.
@@ -29,6 +29,15 @@ public sealed class RateLimitOptions
     /// <summary>Every Sentinel endpoint together (default 600 per minute per address); the host's own endpoints are not counted.</summary>
     public RateLimitRule Global { get; } = new(600, TimeSpan.FromMinutes(1));
 
+    /// <summary>
+    /// How many times a rule's per-address budget one IPv6 /56 (256 /64 networks) shares (default 4). A client is counted
+    /// per /64; without this, a host holding a /56 would have 256 budgets.
+    /// </summary>
+    public int Ipv6Slash56Factor { get; set; } = 4;
+
+    /// <summary>How many times a rule's per-address budget one IPv6 /48 (65,536 /64 networks) shares (default 16).</summary>
+    public int Ipv6Slash48Factor { get; set; } = 16;
+
     /// <summary>Every rule, by name, for validation.</summary>
     internal IEnumerable<(string Name, RateLimitRule Rule)> All =>
     [
@@ -39,6 +48,11 @@ public sealed class RateLimitOptions
     /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
     internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
     {
+        if (Ipv6Slash56Factor < 1 || Ipv6Slash48Factor < Ipv6Slash56Factor || Ipv6Slash48Factor > 65_536)
+        {
+            result.AddError("needs 1 <= Ipv6Slash56Factor <= Ipv6Slash48Factor <= 65536 (defaults 4 and 16).", "Sentinel:RateLimits:Ipv6Slash56Factor");
+        }
+
         foreach (var (ruleName, rule) in All)
         {
             if (rule.PermitLimit < 1 || rule.Window <= TimeSpan.Zero)

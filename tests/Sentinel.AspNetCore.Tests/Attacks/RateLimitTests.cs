@@ -70,6 +70,34 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Ipv6_A56AndA48_ShareBudgets_SoALargeAllocationIsNotManyClients()
+    {
+        await using var host = await StartAsync(o =>
+        {
+            o.RateLimits.Registration.PermitLimit = 2;
+            o.RateLimits.Ipv6Slash56Factor = 2; // a /56 shares 4
+            o.RateLimits.Ipv6Slash48Factor = 3; // a /48 shares 6
+        });
+        async Task<HttpStatusCode> RegisterFromAsync(string ip) =>
+            (await PostFromAsync(host, ip, "/auth/register", new { email = SentinelTestHost.NewEmail(), password = SentinelTestHost.Password })).StatusCode;
+
+        foreach (var network in new[] { "2001:db8:1:1", "2001:db8:1:2" }) // two /64s of one /56
+        {
+            (await RegisterFromAsync(network + "::1")).Should().Be(HttpStatusCode.Created);
+            (await RegisterFromAsync(network + "::2")).Should().Be(HttpStatusCode.Created);
+        }
+
+        (await RegisterFromAsync("2001:db8:1:3::1")).Should().Be(HttpStatusCode.TooManyRequests, "a third /64 of the /56: its budget of 4 is spent");
+
+        (await RegisterFromAsync("2001:db8:1:100::1")).Should().Be(HttpStatusCode.Created, "another /56 of the /48");
+        (await RegisterFromAsync("2001:db8:1:100::2")).Should().Be(HttpStatusCode.Created);
+        (await RegisterFromAsync("2001:db8:1:200::1")).Should().Be(HttpStatusCode.TooManyRequests, "the /48's budget of 6 is spent");
+
+        (await RegisterFromAsync("2001:db8:2::1")).Should().Be(HttpStatusCode.Created, "another /48 is another allocation");
+        (await RegisterFromAsync("203.0.113.9")).Should().Be(HttpStatusCode.Created, "IPv4 is counted per address as before");
+    }
+
+    [Fact]
     public async Task RefreshAndKeyCreation_HaveTheirOwnLimits()
     {
         await using var host = await StartAsync(o =>
