@@ -205,6 +205,22 @@ public sealed class EmailEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task T12_AResetLinkIssuedBeforeAPasswordChange_NoLongerWorks()
+    {
+        var (email, tokens) = await _host.SignUpAndLoginAsync();
+        var token = await ResetTokenAsync(email);
+        (await _host.PostAsync("/auth/password", new { currentPassword = SentinelTestHost.Password, newPassword = "a brand new passphrase" }, tokens.AccessToken))
+            .StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        await (await _host.PostAsync("/auth/password/reset", new { token, newPassword = "the attacker's passphrase" })).ShouldBeProblemAsync(400, "invalid_token");
+        (await _host.PostAsync("/auth/login", new { email, password = "a brand new passphrase" })).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // A link asked for after the change works.
+        var later = await ResetTokenAsync(email);
+        (await _host.PostAsync("/auth/password/reset", new { token = later, newPassword = "yet another passphrase" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task AFullSendQueue_Refuses503WithRetryAfter_AndLosesNothingItAccepted()
     {
         // A flood of "forgot password" requests while the mail server is slow: past the requests' share of the queue

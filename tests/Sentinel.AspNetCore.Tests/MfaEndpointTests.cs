@@ -106,6 +106,20 @@ public sealed class MfaEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task T12_AChallengeIssuedBeforeALogoutEverywhere_IsRefusedAfterIt()
+    {
+        var enrolled = await EnrolAsync();
+        var challenge = await (await _host.PostAsync("/auth/login", new { email = enrolled.Email, password = SentinelTestHost.Password }))
+            .ShouldBeProblemAsync(401, "mfa_required");
+        var mfaToken = challenge.GetProperty("mfaToken").GetString()!;
+
+        // The owner, signed in elsewhere, logs out everywhere (a stolen password is suspected).
+        (await _host.PostAsync("/auth/logout/all", null, enrolled.AccessToken)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        await (await _host.PostAsync("/auth/login/mfa", new { mfaToken, code = Code(enrolled.Secret) })).ShouldBeProblemAsync(401, "invalid_mfa_token");
+    }
+
+    [Fact]
     public async Task Login_WithMfa_AnswersMfaRequired_ThenLoginMfaIssuesTokensWithOtpAmr()
     {
         var enrolled = await EnrolAsync();

@@ -131,7 +131,7 @@ internal static class TokenEndpoints
     private static async Task<IResult> LogoutAllAsync(HttpContext http, SessionService sessions, AuditRecorder audit)
     {
         var userId = http.User.UserId();
-        await sessions.RevokeAllAsync(userId, null, "logout_all", http.RequestAborted).ConfigureAwait(false);
+        await sessions.RevokeEverywhereAsync(userId, "logout_all", http.RequestAborted).ConfigureAwait(false);
         await audit.RecordAsync(AuditEventTypes.LogoutAll, AuditOutcome.Success, userId, http.ClientInfo(), http.RequestAborted, sessionId: http.User.SessionId()).ConfigureAwait(false);
         return TypedResults.NoContent();
     }

@@ -96,7 +96,8 @@ public sealed partial class AccountRecoveryService
     {
         var record = await FindUsableAsync(token, OneTimeTokenPurpose.PasswordReset, cancellationToken).ConfigureAwait(false);
         var user = record is null ? null : await _users.FindByIdAsync(record.UserId, cancellationToken).ConfigureAwait(false);
-        if (record is null || user is null || user.IsDisabled)
+        // T12: a link issued before a password change, a logout everywhere or a disable no longer works.
+        if (record is null || user is null || user.IsDisabled || !string.Equals(record.SecurityStamp, user.SecurityStamp, StringComparison.Ordinal))
         {
             return SentinelResult.Failure(InvalidToken());
         }
@@ -119,6 +120,7 @@ public sealed partial class AccountRecoveryService
         var updated = await _users.UpdateUserAsync(user.Id, fresh =>
         {
             fresh.PasswordHash = newHash;
+            fresh.SecurityStamp = SecurityStamps.New();
             AccountLockout.Reset(fresh);
             fresh.EmailConfirmed = true; // the reset link reached the mailbox
             fresh.SecurityValidAfter = validAfter > fresh.SecurityValidAfter ? validAfter : fresh.SecurityValidAfter;

@@ -65,7 +65,7 @@ internal sealed partial class EmailDispatcher
                     return;
                 }
 
-                var reset = await IssueAsync(user.Id, OneTimeTokenPurpose.PasswordReset, _options.PasswordResetTokenLifetime, cancellationToken).ConfigureAwait(false);
+                var reset = await IssueAsync(user, OneTimeTokenPurpose.PasswordReset, _options.PasswordResetTokenLifetime, cancellationToken).ConfigureAwait(false);
                 await _audit.RecordAsync(AuditEventTypes.PasswordResetRequested, AuditOutcome.Success, user.Id, work.Client, cancellationToken).ConfigureAwait(false);
                 await SendAsync(new ResetPasswordMessage(user.Email, reset, Link(_options.ResetPasswordUrl, reset)), user.Id, cancellationToken).ConfigureAwait(false);
                 return;
@@ -76,7 +76,7 @@ internal sealed partial class EmailDispatcher
                     return;
                 }
 
-                var confirm = await IssueAsync(user.Id, OneTimeTokenPurpose.EmailConfirmation, _options.ConfirmationTokenLifetime, cancellationToken).ConfigureAwait(false);
+                var confirm = await IssueAsync(user, OneTimeTokenPurpose.EmailConfirmation, _options.ConfirmationTokenLifetime, cancellationToken).ConfigureAwait(false);
                 await SendAsync(new ConfirmEmailMessage(user.Email, confirm, Link(_options.ConfirmEmailUrl, confirm)), user.Id, cancellationToken).ConfigureAwait(false);
                 return;
 
@@ -106,8 +106,9 @@ internal sealed partial class EmailDispatcher
         _queue.TryCountSendAsync(user.NormalizedEmail, _options.MaxEmailsPerAddressPerHour, cancellationToken);
 
     /// <summary>Issues a token for <paramref name="purpose"/>; older unused ones of the same purpose stop working.</summary>
-    private async Task<string> IssueAsync(Guid userId, OneTimeTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)
+    private async Task<string> IssueAsync(SentinelUser user, OneTimeTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)
     {
+        var userId = user.Id;
         var now = _time.GetUtcNow();
         await _tokens.RevokeAllAsync(userId, purpose, now, cancellationToken).ConfigureAwait(false);
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
@@ -119,6 +120,7 @@ internal sealed partial class EmailDispatcher
             Hash = AccountRecoveryService.HashOf(token),
             CreatedAt = now,
             ExpiresAt = now + lifetime,
+            SecurityStamp = user.SecurityStamp,
         }, cancellationToken).ConfigureAwait(false);
         return token;
     }

@@ -33,6 +33,9 @@ public sealed class OneTimeTokenRecord
 
     /// <summary>When it was used or replaced by a newer token; <c>null</c> while it still works.</summary>
     public DateTimeOffset? UsedAt { get; set; }
+
+    /// <summary>The user's <see cref="Users.SentinelUser.SecurityStamp"/> when it was issued; a reset link stops working once the stamp changes (SECURITY T12).</summary>
+    public string SecurityStamp { get; init; } = "";
 }
 
 /// <summary>Keeps one-time tokens. Spending must be atomic: of two concurrent spends of one token, one wins.</summary>

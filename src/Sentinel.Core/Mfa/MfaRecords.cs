@@ -62,6 +62,9 @@ public sealed class MfaChallenge
     /// <summary>Wrong codes so far.</summary>
     public int FailedAttempts { get; set; }
 
+    /// <summary>The user's <see cref="Users.SentinelUser.SecurityStamp"/> when the password was checked; a changed stamp ends the challenge (SECURITY T12).</summary>
+    public string SecurityStamp { get; set; } = "";
+
     /// <summary>When it was redeemed; a challenge is redeemed once.</summary>
     public DateTimeOffset? RedeemedAt { get; set; }
 }

@@ -1,3 +1,4 @@
+using Sentinel.Storage;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -178,7 +179,22 @@ public sealed class SessionService
         return SentinelResult.Success();
     }
 
-    /// <summary>Revokes every session of the user except <paramref name="exceptSessionId"/>; returns how many.</summary>
+    /// <summary>
+    /// Logs the user out everywhere: the account's security stamp changes first, so an MFA challenge, a reset link or
+    /// a sign-in begun before cannot complete afterwards (SECURITY T12), then every session is revoked. Returns how
+    /// many sessions this call revoked.
+    /// </summary>
+    public async Task<int> RevokeEverywhereAsync(Guid userId, string reason, CancellationToken cancellationToken = default)
+    {
+        await _users.UpdateUserAsync(userId, fresh =>
+        {
+            fresh.SecurityStamp = SecurityStamps.New();
+            return null;
+        }, _logger, cancellationToken).ConfigureAwait(false);
+        return await RevokeAllAsync(userId, null, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Revokes every session of the user (but <paramref name="exceptSessionId"/>); see <see cref="RevokeEverywhereAsync"/> to end what was begun as well.</summary>
     public async Task<int> RevokeAllAsync(
         Guid userId, Guid? exceptSessionId, string reason, CancellationToken cancellationToken = default)
     {

@@ -115,8 +115,9 @@ public sealed class SignInService
             return InvalidChallenge;
         }
 
+        // T12: a reset, a logout everywhere, a password change or a disable since the password was checked ends it.
         var user = await _users.FindByIdAsync(challenge.UserId, cancellationToken).ConfigureAwait(false);
-        if (user is null || user.IsDisabled)
+        if (user is null || user.IsDisabled || !string.Equals(user.SecurityStamp, challenge.SecurityStamp, StringComparison.Ordinal))
         {
             return InvalidChallenge;
         }
@@ -165,6 +166,7 @@ public sealed class SignInService
         {
             Id = challengeId,
             UserId = user.Id,
+            SecurityStamp = user.SecurityStamp,
             CreatedAt = now,
             ExpiresAt = now + _options.ChallengeLifetime,
         };
@@ -173,9 +175,21 @@ public sealed class SignInService
         return token;
     }
 
+    /// <summary>
+    /// Starts the session for a user whose credentials were checked, then reads the account again: when its stamp
+    /// changed meanwhile (a reset or a logout everywhere raced this sign-in), the new session is revoked at once and
+    /// the sign-in fails, so it cannot outlive the change (SECURITY T12).
+    /// </summary>
     private async Task<SignInResult> StartAsync(SentinelUser user, IReadOnlyList<string> methods, ClientInfo? client, CancellationToken cancellationToken)
     {
         var tokens = await _sessions.StartAsync(user, methods, client, cancellationToken).ConfigureAwait(false);
+        var now = await _users.FindByIdAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        if (now is null || now.IsDisabled || !string.Equals(now.SecurityStamp, user.SecurityStamp, StringComparison.Ordinal))
+        {
+            await _sessions.RevokeSessionAsync(user.Id, tokens.SessionId, AuditEventTypes.SessionRevoked, client, cancellationToken).ConfigureAwait(false);
+            return SignInResult.From(new SentinelError(SentinelErrorCode.InvalidCredentials, "The account changed while signing in; sign in again."));
+        }
+
         return new SignInResult.Success(user, tokens, methods);
     }
 

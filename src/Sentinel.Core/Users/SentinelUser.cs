@@ -33,6 +33,13 @@ public sealed class SentinelUser
     /// <summary>Credentials and tokens issued before this instant are no longer valid (revocation of everything).</summary>
     public DateTimeOffset SecurityValidAfter { get; set; }
 
+    /// <summary>
+    /// A random value that changes whenever the account's credentials or sessions are reset: a password change or
+    /// reset, a logout everywhere, disabling. What was begun before (an MFA challenge, a reset link, a sign-in whose
+    /// password was checked) carries the stamp it saw and cannot complete after a change (SECURITY T12).
+    /// </summary>
+    public string SecurityStamp { get; set; } = "";
+
     /// <summary>Consecutive failed sign-in attempts since the last success or lockout.</summary>
     public int AccessFailedCount { get; set; }
 

@@ -114,6 +114,7 @@ public sealed class UserService
             UpdatedAt = now,
             // Whole seconds: token iat is in whole seconds, and a token issued later in this second must pass.
             SecurityValidAfter = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()),
+            SecurityStamp = SecurityStamps.New(),
         };
 
         if (await _store.CreateAsync(user, cancellationToken).ConfigureAwait(false) != StoreWriteResult.Success)
@@ -154,6 +155,7 @@ public sealed class UserService
         var result = await UpdateAsync(userId, fresh =>
         {
             fresh.PasswordHash = newHash;
+            fresh.SecurityStamp = SecurityStamps.New(); // T12: challenges and reset links begun before end here
             AccountLockout.Reset(fresh);
             fresh.UpdatedAt = _time.GetUtcNow();
             return null;
@@ -181,6 +183,7 @@ public sealed class UserService
             if (disabled && !fresh.IsDisabled)
             {
                 fresh.SecurityValidAfter = now;
+                fresh.SecurityStamp = SecurityStamps.New();
             }
 
             fresh.IsDisabled = disabled;

@@ -15,6 +15,7 @@ public sealed class OneTimeTokenConfiguration : IEntityTypeConfiguration<OneTime
         builder.HasKey(t => t.Id);
         builder.Property(t => t.Id).ValueGeneratedNever();
         builder.Property(t => t.Hash).HasMaxLength(64).IsRequired();
+        builder.Property(t => t.SecurityStamp).HasMaxLength(64).IsRequired();
         builder.HasIndex(t => t.Hash).IsUnique();
         builder.HasIndex(t => new { t.UserId, t.Purpose });
         builder.HasIndex(t => t.ExpiresAt);

@@ -44,6 +44,7 @@ public sealed class MfaChallengeConfiguration : IEntityTypeConfiguration<MfaChal
         builder.ToTable("sentinel_mfa_challenges");
         builder.HasKey(c => c.Id);
         builder.Property(c => c.Id).ValueGeneratedNever();
+        builder.Property(c => c.SecurityStamp).HasMaxLength(64).IsRequired();
         builder.HasIndex(c => c.ExpiresAt);
     }
 }

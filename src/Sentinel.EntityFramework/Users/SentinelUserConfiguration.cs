@@ -22,5 +22,6 @@ public sealed class SentinelUserConfiguration : IEntityTypeConfiguration<Sentine
         builder.Property(u => u.PasswordHash).HasMaxLength(1024).IsRequired();
         builder.PrimitiveCollection(u => u.Roles).IsRequired();
         builder.Property(u => u.ConcurrencyStamp).HasMaxLength(64).IsRequired().IsConcurrencyToken();
+        builder.Property(u => u.SecurityStamp).HasMaxLength(64).IsRequired();
     }
 }

@@ -77,6 +77,6 @@ public sealed class InMemoryOneTimeTokenStore : IOneTimeTokenStore
 
     private static OneTimeTokenRecord Copy(OneTimeTokenRecord t) => new()
     {
-        Id = t.Id, UserId = t.UserId, Purpose = t.Purpose, Hash = t.Hash, CreatedAt = t.CreatedAt, ExpiresAt = t.ExpiresAt, UsedAt = t.UsedAt,
+        Id = t.Id, UserId = t.UserId, Purpose = t.Purpose, Hash = t.Hash, CreatedAt = t.CreatedAt, ExpiresAt = t.ExpiresAt, UsedAt = t.UsedAt, SecurityStamp = t.SecurityStamp,
     };
 }

@@ -183,6 +183,11 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                     b.Property<int>("Purpose")
                         .HasColumnType("integer");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long?>("UsedAt")
                         .HasColumnType("bigint");
 
@@ -217,6 +222,11 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
 
                     b.Property<long?>("RedeemedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid");
@@ -436,6 +446,11 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                     b.PrimitiveCollection<List<string>>("Roles")
                         .IsRequired()
                         .HasColumnType("text[]");
+
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<long>("SecurityValidAfter")
                         .HasColumnType("bigint");
