@@ -38,7 +38,9 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
         RateLimiting.IRateLimitCounterStore? sharedCounts = null, Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null)
     {
         var capacity = options?.Value.Email.QueueCapacity ?? 10_000;
-        _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        // Wait mode, so that TryWrite says false when full (DropWrite would say true and drop the item, which then
+        // never finishes and FlushAsync waits for ever); nothing here waits: a full queue refuses.
+        _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _requestCapacity = capacity * 9 / 10;
         _sendsByAddress = new RateLimiting.FixedWindowCounter<string>(time, StringComparer.Ordinal);
         ArgumentNullException.ThrowIfNull(senders);
