@@ -98,6 +98,12 @@ public sealed class TokenEndpointTests : IAsyncLifetime
         next.AccessToken.Should().NotBe(tokens.AccessToken);
         new JsonWebToken(next.AccessToken).GetClaim("sid").Value.Should().Be(new JsonWebToken(tokens.AccessToken).GetClaim("sid").Value);
         (await _host.GetAsync("/auth/me", next.AccessToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // SECURITY T11: auth_time is when the user signed in; the refresh, ten minutes on, proved nothing new.
+        var signedInAt = SentinelTestHost.Start.ToUnixTimeSeconds();
+        new JsonWebToken(tokens.AccessToken).GetPayloadValue<long>("auth_time").Should().Be(signedInAt);
+        new JsonWebToken(next.AccessToken).GetPayloadValue<long>("auth_time").Should().Be(signedInAt);
+        new JsonWebToken(next.AccessToken).GetPayloadValue<long>("iat").Should().Be(signedInAt + 600);
     }
 
     [Fact]

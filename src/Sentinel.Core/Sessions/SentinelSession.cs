@@ -27,6 +27,12 @@ public sealed class SentinelSession
     /// <summary>How the user authenticated (<c>amr</c>: <c>pwd</c>, <c>otp</c>, <c>rc</c>).</summary>
     public List<string> AuthenticationMethods { get; set; } = [];
 
+    /// <summary>
+    /// When the user last proved a credential in this session (signing in; later, re-authenticating): every access
+    /// token of the session carries it as <c>auth_time</c>, and a refresh keeps it (SECURITY T11).
+    /// </summary>
+    public DateTimeOffset AuthenticatedAt { get; set; }
+
     /// <summary>When it was revoked, if it was.</summary>
     public DateTimeOffset? RevokedAt { get; set; }
 

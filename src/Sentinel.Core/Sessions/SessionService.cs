@@ -73,10 +73,11 @@ public sealed class SessionService
             IpAddress = AuditRecorder.Limit(client?.IpAddress),
             UserAgent = AuditRecorder.Limit(client?.UserAgent),
             AuthenticationMethods = [.. authenticationMethods],
+            AuthenticatedAt = now,
         };
         var (refreshToken, record) = NewRefreshToken(session, now);
         await _store.CreateAsync(session, record, cancellationToken).ConfigureAwait(false);
-        var access = await _accessTokens.IssueAsync(user, session.Id, authenticationMethods, cancellationToken).ConfigureAwait(false);
+        var access = await _accessTokens.IssueAsync(user, session.Id, authenticationMethods, session.AuthenticatedAt, cancellationToken).ConfigureAwait(false);
         return new TokenPair(access.Token, access.Lifetime, refreshToken, session.Id);
     }
 
@@ -131,7 +132,8 @@ public sealed class SessionService
 
         var (next, nextRecord) = NewRefreshToken(session, now);
         await _store.AddRefreshTokenAsync(nextRecord, now, cancellationToken).ConfigureAwait(false);
-        var access = await _accessTokens.IssueAsync(user, session.Id, session.AuthenticationMethods, cancellationToken).ConfigureAwait(false);
+        // A refresh proves no credential: auth_time stays when the session last did (SECURITY T11).
+        var access = await _accessTokens.IssueAsync(user, session.Id, session.AuthenticationMethods, session.AuthenticatedAt, cancellationToken).ConfigureAwait(false);
         await _audit.RecordAsync(AuditEventTypes.TokenRefreshed, AuditOutcome.Success, user.Id, client, cancellationToken, sessionId: session.Id).ConfigureAwait(false);
         return SentinelResult.Success(new TokenPair(access.Token, access.Lifetime, next, session.Id));
 

@@ -22,7 +22,7 @@ public sealed class AccessTokenService
     /// <summary>Claim names Sentinel sets itself; a host hook may not replace them.</summary>
     public static readonly IReadOnlySet<string> ReservedClaims = new HashSet<string>(StringComparer.Ordinal)
     {
-        "iss", "aud", "sub", "client_id", "iat", "nbf", "exp", "jti", "sid", "amr", "role",
+        "iss", "aud", "sub", "client_id", "iat", "nbf", "exp", "jti", "sid", "amr", "role", "auth_time",
     };
 
     private const int MaxTokenLength = 8 * 1024;
@@ -69,9 +69,17 @@ public sealed class AccessTokenService
     /// <summary>How many validated tokens are cached.</summary>
     public int CachedTokenCount => Volatile.Read(ref _cacheCount);
 
-    /// <summary>Issues an access token for <paramref name="user"/> in session <paramref name="sessionId"/>.</summary>
+    /// <summary>Issues an access token for <paramref name="user"/> in session <paramref name="sessionId"/>, authenticated now.</summary>
+    public ValueTask<IssuedAccessToken> IssueAsync(
+        SentinelUser user, Guid sessionId, IReadOnlyList<string> authenticationMethods, CancellationToken cancellationToken) =>
+        IssueAsync(user, sessionId, authenticationMethods, _time.GetUtcNow(), cancellationToken);
+
+    /// <summary>
+    /// Issues an access token for <paramref name="user"/> in session <paramref name="sessionId"/>, whose user last
+    /// proved a credential at <paramref name="authenticatedAt"/> (the <c>auth_time</c> claim, RFC 9068 §2.2.1).
+    /// </summary>
     public async ValueTask<IssuedAccessToken> IssueAsync(
-        SentinelUser user, Guid sessionId, IReadOnlyList<string> authenticationMethods, CancellationToken cancellationToken)
+        SentinelUser user, Guid sessionId, IReadOnlyList<string> authenticationMethods, DateTimeOffset authenticatedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var key = await _keys.GetSigningKeyAsync(cancellationToken).ConfigureAwait(false);
@@ -84,6 +92,7 @@ public sealed class AccessTokenService
             ["jti"] = Guid.NewGuid().ToString("N"),
             ["sid"] = sessionId.ToString(),
             ["amr"] = authenticationMethods.ToArray(),
+            ["auth_time"] = authenticatedAt.ToUnixTimeSeconds(),
         };
         if (user.Roles.Count > 0)
         {
@@ -287,6 +296,12 @@ public sealed class ValidatedAccessToken
 
     /// <summary>The <c>exp</c>.</summary>
     public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>
+    /// The <c>auth_time</c>: when the user last proved a credential (null for a token issued before Sentinel set it).
+    /// A refresh keeps it, so it says how fresh the sign-in is, not the token (SECURITY T11).
+    /// </summary>
+    public DateTimeOffset? AuthenticatedAt => _jwt.TryGetPayloadValue<long>("auth_time", out var at) ? DateTimeOffset.FromUnixTimeSeconds(at) : null;
 
     /// <summary>Every claim of the payload, unmapped.</summary>
     public IReadOnlyList<Claim> Claims => _claims ??= [.. _jwt.Claims];

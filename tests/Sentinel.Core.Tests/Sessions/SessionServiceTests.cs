@@ -185,4 +185,26 @@ public sealed class SessionServiceTests
 
         validator.CachedTokenCount.Should().Be(60, "each new token pushes up to two expired ones out, so only the live ones are left");
     }
+
+    [Fact]
+    public async Task T11_AuthTime_IsTheSignIn_AndARefreshKeepsIt()
+    {
+        using var s = new TestServices();
+        var user = await s.RegisterAsync();
+        var sessions = s.Get<SessionService>();
+        var validator = s.Get<AccessTokenService>();
+        var pair = await sessions.StartAsync(user, ["pwd"], null, Ct);
+        (await validator.ValidateAsync(pair.AccessToken, Ct)).Token!.AuthenticatedAt.Should().Be(TestServices.Start.AddTicks(-(TestServices.Start.Ticks % TimeSpan.TicksPerSecond)));
+
+        for (var i = 0; i < 3; i++)
+        {
+            s.Time.Advance(TimeSpan.FromMinutes(14));
+            pair = (await sessions.RefreshAsync(pair.RefreshToken, cancellationToken: Ct)).Value!;
+        }
+
+        var validated = (await validator.ValidateAsync(pair.AccessToken, Ct)).Token!;
+        validated.IssuedAt.Should().BeAfter(TestServices.Start.AddMinutes(40));
+        validated.AuthenticatedAt.Should().Be(TestServices.Start.AddTicks(-(TestServices.Start.Ticks % TimeSpan.TicksPerSecond)), "a refresh proves no credential");
+        (await s.Get<ISessionStore>().FindAsync(pair.SessionId, Ct))!.AuthenticatedAt.Should().Be(TestServices.Start);
+    }
 }

@@ -327,6 +327,9 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid");
 
+                    b.Property<long>("AuthenticatedAt")
+                        .HasColumnType("bigint");
+
                     b.PrimitiveCollection<List<string>>("AuthenticationMethods")
                         .IsRequired()
                         .HasColumnType("text[]");

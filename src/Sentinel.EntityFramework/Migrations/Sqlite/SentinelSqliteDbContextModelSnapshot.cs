@@ -321,6 +321,9 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("AuthenticatedAt")
+                        .HasColumnType("INTEGER");
+
                     b.PrimitiveCollection<string>("AuthenticationMethods")
                         .IsRequired()
                         .HasColumnType("TEXT");
