@@ -52,6 +52,7 @@ public sealed class SignInAttempts
     private readonly ILogger _logger;
     private readonly AttemptBudgets _budgets = new();
     private readonly FailureWriteTiming _failureTiming = new();
+    private readonly UnknownAccountLockouts _unknownLockouts = new();
     private readonly Lazy<string> _dummyHash;
 
     /// <summary>Creates the gate; normally resolved from DI as a singleton.</summary>
@@ -108,7 +109,10 @@ public sealed class SignInAttempts
                 if (user is null)
                 {
                     await _failureTiming.PadAsync(cancellationToken).ConfigureAwait(false); // no failure count to write
-                    return await RefuseAsync(null, "unknown_user", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
+                    // The same counts and the same 429 as a real account's (counted in memory): no answer tells them apart.
+                    var unknownWait = _unknownLockouts.RecordFailure(normalized, _options.Lockout, _time.GetUtcNow());
+                    var refused = await RefuseAsync(null, "unknown_user", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
+                    return unknownWait is { } wait ? LockedOut(wait) : refused;
                 }
 
                 return await LockedOutAsync(user.Id, lockedFor!.Value, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
