@@ -453,37 +453,4 @@ public sealed class EmailEndpointTests : IAsyncLifetime
         await (await _host.PostAsync("/auth/email/confirm", new { token = new string('A', 43) })).ShouldBeProblemAsync(400, "invalid_token");
         await (await _host.PostAsync("/auth/email/confirm", new { token = 42 })).ShouldBeProblemAsync(400, "validation_failed");
     }
-
-    /// <summary>Keeps every message, as a test's mailbox.</summary>
-    private sealed class CapturingEmailSender : ISentinelEmailSender
-    {
-        private readonly List<SentinelEmailMessage> _messages = [];
-
-        public List<SentinelEmailMessage> Messages
-        {
-            get
-            {
-                lock (_messages)
-                {
-                    return [.. _messages];
-                }
-            }
-        }
-
-        /// <summary>How long each send takes, as a slow mail server would.</summary>
-        public TimeSpan Delay { get; set; }
-
-        public async Task SendAsync(SentinelEmailMessage message, CancellationToken cancellationToken)
-        {
-            if (Delay > TimeSpan.Zero)
-            {
-                await Task.Delay(Delay, cancellationToken);
-            }
-
-            lock (_messages)
-            {
-                _messages.Add(message);
-            }
-        }
-    }
 }

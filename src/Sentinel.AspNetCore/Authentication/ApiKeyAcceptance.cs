@@ -48,14 +48,14 @@ internal static class ApiKeyAcceptance
 
     private static bool Decide(EndpointMetadataCollection metadata, AuthorizationOptions authorization)
     {
-        if (metadata.GetMetadata<IAllowAnonymous>() is not null && metadata.GetMetadata<AcceptApiKeysMetadata>() is null)
-        {
-            return false;
-        }
-
         if (metadata.GetMetadata<AcceptApiKeysMetadata>() is not null)
         {
             return true;
+        }
+
+        if (metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            return false;
         }
 
         foreach (var policy in metadata.GetOrderedMetadata<AuthorizationPolicy>())

@@ -108,14 +108,13 @@ internal sealed partial class EmailDispatcher
     /// <summary>Issues a token for <paramref name="purpose"/>; older unused ones of the same purpose stop working.</summary>
     private async Task<string> IssueAsync(SentinelUser user, OneTimeTokenPurpose purpose, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        var userId = user.Id;
         var now = _time.GetUtcNow();
-        await _tokens.RevokeAllAsync(userId, purpose, now, cancellationToken).ConfigureAwait(false);
+        await _tokens.RevokeAllAsync(user.Id, purpose, now, cancellationToken).ConfigureAwait(false);
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
         await _tokens.CreateAsync(new OneTimeTokenRecord
         {
             Id = Guid.CreateVersion7(now),
-            UserId = userId,
+            UserId = user.Id,
             Purpose = purpose,
             Hash = AccountRecoveryService.HashOf(token),
             CreatedAt = now,

@@ -37,7 +37,7 @@ public sealed partial class EmailSendQueue : IAsyncDisposable, IDisposable
         IServiceScopeFactory scopes, IEnumerable<ISentinelEmailSender> senders, TimeProvider time, ILogger<EmailSendQueue>? logger = null,
         RateLimiting.IRateLimitCounterStore? sharedCounts = null, Microsoft.Extensions.Options.IOptions<SentinelOptions>? options = null)
     {
-        var capacity = options?.Value.Email.QueueCapacity ?? 10_000;
+        var capacity = (options?.Value ?? new SentinelOptions()).Email.QueueCapacity;
         // Wait mode, so that TryWrite says false when full (DropWrite would say true and drop the item, which then
         // never finishes and FlushAsync waits for ever); nothing here waits: a full queue refuses.
         _queue = Channel.CreateBounded<EmailWork>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });

@@ -23,7 +23,7 @@ namespace Sentinel.AspNetCore.Tests.Attacks;
 /// </summary>
 public sealed class TokenKindTests : IAsyncLifetime
 {
-    private readonly CapturingSender _mail = new();
+    private readonly CapturingEmailSender _mail = new();
     private SentinelTestHost _sentinel = null!;
     private WebApplication _resourceServer = null!;
     private HttpClient _api = null!;
@@ -129,31 +129,5 @@ public sealed class TokenKindTests : IAsyncLifetime
 
         // And the MFA token still does its own job at Sentinel.
         (await _sentinel.PostAsync("/auth/login/mfa", new { mfaToken, recoveryCode })).StatusCode.Should().Be(HttpStatusCode.OK);
-    }
-
-    private sealed class CapturingSender : ISentinelEmailSender
-    {
-        private readonly List<SentinelEmailMessage> _messages = [];
-
-        public List<SentinelEmailMessage> Messages
-        {
-            get
-            {
-                lock (_messages)
-                {
-                    return [.. _messages];
-                }
-            }
-        }
-
-        public Task SendAsync(SentinelEmailMessage message, CancellationToken cancellationToken)
-        {
-            lock (_messages)
-            {
-                _messages.Add(message);
-            }
-
-            return Task.CompletedTask;
-        }
     }
 }
