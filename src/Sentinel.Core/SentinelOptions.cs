@@ -40,4 +40,7 @@ public sealed class SentinelOptions
 
     /// <summary>How instances learn of each other's revocations.</summary>
     public ClusterOptions Cluster { get; } = new();
+
+    /// <summary>Recent authentication: how fresh a sign-in the sensitive operations need.</summary>
+    public StepUpOptions StepUp { get; } = new();
 }

@@ -25,6 +25,7 @@ internal sealed class SentinelOptionsValidator : IValidateOptions<SentinelOption
         options.Email.Validate(result);
         options.RateLimits.Validate(result);
         options.Cluster.Validate(result);
+        options.StepUp.Validate(result);
         return result.Build();
     }
 }

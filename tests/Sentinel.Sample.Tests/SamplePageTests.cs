@@ -177,6 +177,47 @@ public sealed class SamplePageTests(SampleSite site)
     }
 
     [Fact]
+    public async Task StaleSignIn_AsksForThePasswordAgain_BeforeMakingAKey_AndThenMakesIt()
+    {
+        // SECURITY T11 on the page: a sign-in older than Sentinel:StepUp:MaxAge (10 minutes) cannot make a key until
+        // the password is proved again; the page asks for it and retries the same request.
+        var email = NewEmail();
+        await RegisterOverHttpAsync(email);
+        var page = await site.OpenAsync();
+        await SignInAsync(page, email, Password);
+        site.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var form = page.Locator("#key-form");
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Confirm it is you" });
+        await form.GetByLabel("Name").FillAsync("nightly export");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(dialog.GetByLabel("Password")).ToBeFocusedAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.Locator("#key-status")).ToContainTextAsync("Cancelled");
+        await Expect(page.Locator("#keys-body tr")).ToHaveCountAsync(0);
+
+        await form.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        await dialog.GetByLabel("Password").FillAsync("not my password");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Expect(page.Locator("#reauth-status")).ToContainTextAsync("password is not correct");
+        await Expect(dialog).ToBeVisibleAsync();
+        await site.SnapAsync(page, "reauthenticate-prompt");
+
+        await dialog.GetByLabel("Password").FillAsync(Password);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.Locator("#key-status")).ToHaveTextAsync("Key \"nightly export\" created.");
+        await Expect(page.Locator("#keys-body tr")).ToHaveCountAsync(1);
+
+        // The fresh sign-in holds for the next sensitive change: no second prompt.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate key nightly export" }).ClickAsync();
+        await Expect(page.Locator("#key-status")).ToContainTextAsync("rotated");
+        await Expect(dialog).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task ForgottenPassword_ResetFromTheEmailLink_SignsOutEverywhere_AndTheNewPasswordWorks()
     {
         var email = NewEmail();

@@ -117,6 +117,49 @@ public abstract class SessionStoreSpecification
     }
 
     [Fact]
+    public async Task Reauthenticate_RefreshesTheSessionAndReplacesItsLiveTokens()
+    {
+        // SECURITY T11: a re-authentication moves auth_time, and the token it returns is the only live one of the chain.
+        var store = await CreateStoreAsync();
+        var (session, token) = NewSession();
+        await store.CreateAsync(session, token, Ct);
+        var other = NewSession();
+        await store.CreateAsync(other.Session, other.Token, Ct);
+        var at = Now.AddMinutes(30);
+        var next = NewToken(session, at);
+
+        (await store.ReauthenticateAsync(session.Id, at, ["pwd", "otp", "rc"], next, Ct)).Should().BeTrue();
+
+        var fresh = await CreateStoreAsync();
+        var found = (await fresh.FindAsync(session.Id, Ct))!;
+        found.AuthenticatedAt.Should().Be(at);
+        found.LastUsedAt.Should().Be(at);
+        found.AuthenticationMethods.Should().Equal("pwd", "otp", "rc");
+        (await fresh.FindRefreshTokenAsync(token.Hash, Ct))!.SpentAt.Should().Be(at, "the old token is replaced, so its replay is reuse");
+        (await fresh.FindRefreshTokenAsync(next.Hash, Ct)).Should().BeEquivalentTo(next);
+        (await fresh.FindRefreshTokenAsync(other.Token.Hash, Ct))!.SpentAt.Should().BeNull("another session's chain is untouched");
+        (await fresh.FindAsync(other.Session.Id, Ct))!.AuthenticatedAt.Should().Be(other.Session.AuthenticatedAt);
+    }
+
+    [Fact]
+    public async Task Reauthenticate_ARevokedOrUnknownSession_ChangesNothing()
+    {
+        var store = await CreateStoreAsync();
+        var (session, token) = NewSession();
+        await store.CreateAsync(session, token, Ct);
+        await store.RevokeAsync(session.Id, Now.AddMinutes(1), "logout", Ct);
+        var next = NewToken(session, Now.AddMinutes(2));
+
+        (await store.ReauthenticateAsync(session.Id, Now.AddMinutes(2), ["pwd"], next, Ct)).Should().BeFalse();
+        (await store.ReauthenticateAsync(Guid.CreateVersion7(), Now.AddMinutes(2), ["pwd"], NewToken(session, Now), Ct)).Should().BeFalse();
+
+        var fresh = await CreateStoreAsync();
+        (await fresh.FindRefreshTokenAsync(next.Hash, Ct)).Should().BeNull();
+        (await fresh.FindRefreshTokenAsync(token.Hash, Ct))!.SpentAt.Should().BeNull();
+        (await fresh.FindAsync(session.Id, Ct))!.AuthenticatedAt.Should().Be(session.AuthenticatedAt);
+    }
+
+    [Fact]
     public async Task Revoke_WorksOnceAndIsListed()
     {
         var store = await CreateStoreAsync();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
@@ -54,15 +55,29 @@ internal sealed class SentinelAdminAuthorizationHandler(IOptions<SentinelOptions
 }
 
 /// <summary>
-/// Answers a missing scope with 403 <c>insufficient_scope</c> and a missing admin role with 403 <c>forbidden</c>,
-/// as problem details; everything else as ASP.NET Core does.
+/// Answers a missing scope with 403 <c>insufficient_scope</c>, a missing admin role with 403 <c>forbidden</c>, and a
+/// signed-in user whose sign-in is too old with 401 <c>reauthentication_required</c> and RFC 9470's
+/// <c>WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age=…</c>, as problem details;
+/// everything else as ASP.NET Core does.
 /// </summary>
-internal sealed class SentinelAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed class SentinelAuthorizationResultHandler(IOptions<SentinelOptions> options) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        if (authorizeResult.Forbidden
+            && authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<RecentAuthenticationRequirement>().FirstOrDefault() is { } recent
+            && context.User.Identities.Any(i => i.IsAuthenticated && i.AuthenticationType == SentinelAuthenticationDefaults.BearerScheme))
+        {
+            var maxAge = (long)recent.EffectiveMaxAge(options.Value).TotalSeconds;
+            context.Response.Headers.WWWAuthenticate =
+                $"Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent authentication is required\", max_age={maxAge.ToString(CultureInfo.InvariantCulture)}";
+            return SentinelProblems.WriteAsync(context, StatusCodes.Status401Unauthorized, SentinelErrorCode.ReauthenticationRequired,
+                "This needs a recent sign-in: re-authenticate (POST /auth/reauthenticate), then retry.");
+        }
+
         if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().FirstOrDefault() is { } missing)
         {
             return SentinelProblems.WriteAsync(context, StatusCodes.Status403Forbidden, SentinelErrorCode.InsufficientScope,

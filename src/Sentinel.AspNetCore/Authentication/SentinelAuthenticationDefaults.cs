@@ -26,4 +26,11 @@ public static class SentinelAuthenticationDefaults
     /// <see cref="Sentinel.Audit.AuditOptions.AdminRole"/> (<c>admin</c> by default). Others get 403 <c>forbidden</c>.
     /// </summary>
     public const string AdminPolicy = "Sentinel.Admin";
+
+    /// <summary>
+    /// A signed-in user whose sign-in is recent (<c>Sentinel:StepUp:MaxAge</c>, SECURITY T11); an older one gets 401
+    /// <c>reauthentication_required</c>. For <c>[Authorize(Policy = …)]</c>; minimal APIs can call
+    /// <c>RequireRecentAuthentication()</c>.
+    /// </summary>
+    public const string RecentPolicy = "Sentinel.Recent";
 }

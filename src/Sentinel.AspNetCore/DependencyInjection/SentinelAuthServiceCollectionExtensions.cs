@@ -48,6 +48,7 @@ public static class SentinelAuthServiceCollectionExtensions
                         : SentinelAuthenticationDefaults.BearerScheme);
             services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
             services.AddSingleton<IAuthorizationHandler, SentinelAdminAuthorizationHandler>();
+            services.AddSingleton<IAuthorizationHandler, RecentAuthenticationHandler>();
             services.AddSingleton<IAuthorizationMiddlewareResultHandler, SentinelAuthorizationResultHandler>();
             services.AddAuthorizationBuilder()
                 .AddPolicy(SentinelAuthenticationDefaults.UserPolicy, p => p
@@ -56,7 +57,11 @@ public static class SentinelAuthServiceCollectionExtensions
                 .AddPolicy(SentinelAuthenticationDefaults.AdminPolicy, p => p
                     .AddAuthenticationSchemes(SentinelAuthenticationDefaults.BearerScheme)
                     .RequireAuthenticatedUser()
-                    .AddRequirements(new SentinelAdminRequirement()));
+                    .AddRequirements(new SentinelAdminRequirement()))
+                .AddPolicy(SentinelAuthenticationDefaults.RecentPolicy, p => p
+                    .AddAuthenticationSchemes(SentinelAuthenticationDefaults.BearerScheme)
+                    .RequireAuthenticatedUser()
+                    .AddRequirements(new RecentAuthenticationRequirement(null)));
             services.AddRateLimiter(SentinelRateLimiting.Configure);
             services.TryAddSingleton<IRateLimitPartitionStore, InMemoryRateLimitPartitionStore>();
             services.TryAddSingleton<WiderNetworkLimiters>();

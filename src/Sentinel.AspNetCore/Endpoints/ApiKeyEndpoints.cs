@@ -17,7 +17,9 @@ internal static class ApiKeyEndpoints
         // Keys are managed by signed-in users only, never with another key.
         var keys = group.MapGroup("/api-keys").RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy);
 
+        // Creating and rotating a key are *recent* (SECURITY T11): a key outlives the access token that made it.
         keys.MapPost("/", CreateAsync)
+            .RequireRecentAuthentication()
             .RequireRateLimiting(SentinelRateLimiting.ApiKeyCreationPolicy)
             .Accepts<CreateApiKeyRequest>("application/json")
             .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created)
@@ -37,6 +39,7 @@ internal static class ApiKeyEndpoints
             .WithSummary("Revokes a key; it stops working at once.");
 
         keys.MapPost("/{id:guid}/rotate", RotateAsync)
+            .RequireRecentAuthentication()
             .RequireRateLimiting(SentinelRateLimiting.ApiKeyCreationPolicy)
             .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)

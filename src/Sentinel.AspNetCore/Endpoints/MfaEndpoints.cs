@@ -20,13 +20,17 @@ internal static class MfaEndpoints
             .WithName("SentinelMfaStatus")
             .WithSummary("Whether two-factor is on, a setup is pending, and how many recovery codes are left.");
 
+        // Setting up, confirming and turning off two-factor and new recovery codes are *recent* (SECURITY T11): a
+        // stolen access token alone must not enrol the thief's authenticator or learn the recovery codes.
         mfa.MapPost("/totp/setup", SetupAsync)
+            .RequireRecentAuthentication()
             .Produces<TotpSetupResponse>()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("SentinelMfaSetup")
             .WithSummary("Starts authenticator enrolment: shared key, otpauth URI and its QR code. MFA stays off until confirmed.");
 
         mfa.MapPost("/totp/confirm", ConfirmAsync)
+            .RequireRecentAuthentication()
             .Accepts<MfaCodeRequest>("application/json")
             .Produces<RecoveryCodesResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -35,6 +39,7 @@ internal static class MfaEndpoints
             .WithSummary("Confirms enrolment with a first code; returns 10 recovery codes, shown once.");
 
         mfa.MapPost("/totp/disable", DisableAsync)
+            .RequireRecentAuthentication()
             .Accepts<MfaDisableRequest>("application/json")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -42,6 +47,7 @@ internal static class MfaEndpoints
             .WithSummary("Turns two-factor off; needs the password and a code.");
 
         mfa.MapPost("/recovery-codes", RegenerateAsync)
+            .RequireRecentAuthentication()
             .Accepts<MfaCodeRequest>("application/json")
             .Produces<RecoveryCodesResponse>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -12,7 +12,7 @@ using Sentinel.SignIn;
 
 namespace Sentinel.AspNetCore.Endpoints;
 
-/// <summary>Sign-in, refresh and logout: <c>POST /login</c>, <c>/refresh</c>, <c>/logout</c>, <c>/logout/all</c>.</summary>
+/// <summary>Sign-in, re-authentication, refresh and logout: <c>POST /login</c>, <c>/login/mfa</c>, <c>/reauthenticate</c>, <c>/refresh</c>, <c>/logout</c>, <c>/logout/all</c>.</summary>
 internal static class TokenEndpoints
 {
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
@@ -35,6 +35,16 @@ internal static class TokenEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("SentinelLoginMfa")
             .WithSummary("Completes an MFA sign-in with the challenge token and a TOTP or recovery code.");
+
+        group.MapPost("/reauthenticate", ReauthenticateAsync)
+            .RequireAuthorization(SentinelAuthenticationDefaults.UserPolicy)
+            .RequireRateLimiting(SentinelRateLimiting.SignInPolicy)
+            .Accepts<ReauthenticateRequest>("application/json")
+            .Produces<AccessTokenResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithName("SentinelReauthenticate")
+            .WithSummary("Proves the password (and the second factor) again; returns fresh tokens for the same session, with a new auth_time.");
 
         group.MapPost("/refresh", RefreshAsync)
             .RequireRateLimiting(SentinelRateLimiting.RefreshPolicy)
@@ -89,6 +99,29 @@ internal static class TokenEndpoints
         }
 
         var result = await signIn.CompleteSecondFactorAsync(body!.MfaToken, body.Code, body.RecoveryCode, http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        return SignInResponse(result);
+    }
+
+    private static async Task<IResult> ReauthenticateAsync(HttpContext http, SignInService signIn)
+    {
+        var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.ReauthenticateRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (SentinelRequestReader.CheckText("password", body!.Password, 1024) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (http.User.SessionId() is not { } sessionId)
+        {
+            return SentinelProblems.ToResult(new SentinelError(SentinelErrorCode.InvalidCredentials, "This access token belongs to no session; sign in again."));
+        }
+
+        var result = await signIn.ReauthenticateAsync(
+            http.User.UserId(), sessionId, body.Password, new SecondFactorCode(body.Code, body.RecoveryCode), http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
         return SignInResponse(result);
     }
 

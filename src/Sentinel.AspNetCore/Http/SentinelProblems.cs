@@ -32,6 +32,7 @@ public static class SentinelProblems
         SentinelErrorCode.LockedOut => StatusCodes.Status429TooManyRequests,
         SentinelErrorCode.RateLimited => StatusCodes.Status429TooManyRequests,
         SentinelErrorCode.ServiceUnavailable => StatusCodes.Status503ServiceUnavailable,
+        SentinelErrorCode.ReauthenticationRequired => StatusCodes.Status401Unauthorized,
         _ => StatusCodes.Status400BadRequest,
     };
 

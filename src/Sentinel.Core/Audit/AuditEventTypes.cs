@@ -31,6 +31,7 @@ public static class AuditEventTypes
     public const string EmailConfirmed = "email.confirmed";
     public const string PasswordResetRequested = "password.reset_requested";
     public const string PasswordReset = "password.reset";
+    public const string Reauthenticated = "reauthenticated";
 #pragma warning restore CS1591
 
     /// <summary>Every type, in contract order.</summary>
@@ -40,5 +41,6 @@ public static class AuditEventTypes
         MfaEnabled, MfaDisabled, MfaRecoveryCodeUsed, MfaRecoveryCodesRegenerated, TokenRefreshed, TokenReuseDetected,
         SessionRevoked, Logout, LogoutAll, PasswordChanged, ApiKeyCreated, ApiKeyUsed, ApiKeyRejected, ApiKeyRevoked,
         ApiKeyRotated, RateLimitExceeded, SigningKeyRotated, EmailConfirmed, PasswordResetRequested, PasswordReset,
+        Reauthenticated,
     ];
 }

@@ -42,6 +42,8 @@ public enum SentinelErrorCode
     RateLimited,
     /// <summary><c>service_unavailable</c>: a store is down.</summary>
     ServiceUnavailable,
+    /// <summary><c>reauthentication_required</c>: the operation needs a more recent sign-in (SECURITY T11).</summary>
+    ReauthenticationRequired,
 }
 
 /// <summary>Maps <see cref="SentinelErrorCode"/> onto the wire codes of the HTTP contract.</summary>
@@ -52,7 +54,7 @@ public static class SentinelErrorCodes
         "validation_failed", "email_taken", "invalid_credentials", "mfa_required", "invalid_mfa_code",
         "invalid_mfa_token", "mfa_already_enabled", "no_pending_setup", "email_not_confirmed",
         "invalid_refresh_token", "invalid_token", "invalid_api_key", "insufficient_scope", "forbidden",
-        "not_found", "locked_out", "rate_limited", "service_unavailable",
+        "not_found", "locked_out", "rate_limited", "service_unavailable", "reauthentication_required",
     ];
 
     /// <summary>The snake_case code sent as the problem details <c>code</c> extension.</summary>

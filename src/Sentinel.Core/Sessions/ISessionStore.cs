@@ -24,6 +24,15 @@ public interface ISessionStore
     /// <summary>Adds the next refresh token of a session and records the session's use.</summary>
     ValueTask AddRefreshTokenAsync(RefreshTokenRecord token, DateTimeOffset lastUsedAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records a re-authentication, if the session is not revoked: sets its <see cref="SentinelSession.AuthenticatedAt"/>,
+    /// <see cref="SentinelSession.AuthenticationMethods"/> and <see cref="SentinelSession.LastUsedAt"/> to the given
+    /// values, marks every unspent refresh token of it spent at <paramref name="authenticatedAt"/> (the caller's new
+    /// token replaces them, and a replay of one is reuse), and adds <paramref name="nextToken"/>. All or nothing; true when done.
+    /// </summary>
+    ValueTask<bool> ReauthenticateAsync(
+        Guid sessionId, DateTimeOffset authenticatedAt, IReadOnlyList<string> authenticationMethods, RefreshTokenRecord nextToken, CancellationToken cancellationToken);
+
     /// <summary>Revokes a session if it is not already revoked. True when this call revoked it.</summary>
     ValueTask<bool> RevokeAsync(Guid sessionId, DateTimeOffset now, string reason, CancellationToken cancellationToken);
 

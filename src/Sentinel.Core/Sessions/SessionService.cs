@@ -82,6 +82,33 @@ public sealed class SessionService
     }
 
     /// <summary>
+    /// Records that the user of <paramref name="sessionId"/> has just proved a credential again (SECURITY T11): the
+    /// session's <c>auth_time</c> and <c>amr</c> become now and <paramref name="authenticationMethods"/>, its live
+    /// refresh token is replaced by the one returned (a replay of the old one is reuse), and the pair is issued for
+    /// the same session. Fails with <see cref="SentinelErrorCode.InvalidCredentials"/> when the session is not the
+    /// user's or has ended.
+    /// </summary>
+    internal async Task<SentinelResult<TokenPair>> ReauthenticateAsync(
+        SentinelUser user, Guid sessionId, IReadOnlyList<string> authenticationMethods, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var session = await _store.FindAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (session is null || session.UserId != user.Id || !session.IsActive(now))
+        {
+            return SessionEnded;
+        }
+
+        var (refreshToken, record) = NewRefreshToken(session, now);
+        if (!await _store.ReauthenticateAsync(sessionId, now, authenticationMethods, record, cancellationToken).ConfigureAwait(false))
+        {
+            return SessionEnded;
+        }
+
+        var access = await _accessTokens.IssueAsync(user, sessionId, authenticationMethods, now, cancellationToken).ConfigureAwait(false);
+        return SentinelResult.Success(new TokenPair(access.Token, access.Lifetime, refreshToken, sessionId));
+    }
+
+    /// <summary>
     /// Spends a refresh token and issues the next pair. Unknown, expired, revoked and reused tokens all give
     /// <see cref="SentinelErrorCode.InvalidRefreshToken"/>; reuse also revokes the whole session.
     /// </summary>
@@ -243,6 +270,9 @@ public sealed class SessionService
         SHA256.HashData(Encoding.ASCII.GetBytes(token), digest);
         return Base64Url.EncodeToString(digest);
     }
+
+    private static readonly SentinelError SessionEnded =
+        new(SentinelErrorCode.InvalidCredentials, "The session has ended; sign in again.");
 
     private static SentinelError InvalidRefreshToken() =>
         new(SentinelErrorCode.InvalidRefreshToken, "The refresh token is not valid.");

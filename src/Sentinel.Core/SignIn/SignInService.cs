@@ -152,6 +152,63 @@ public sealed class SignInService
             : SignInResult.From(second.Error!);
     }
 
+    /// <summary>
+    /// Re-authentication within a session (SECURITY T11, RFC 9470): the signed-in user proves the password again and,
+    /// with two-factor on, a TOTP or recovery code as well, through the same gate as a sign-in (wrong ones count
+    /// toward the lockout, a locked account is refused). Success moves the session's <c>auth_time</c> to now and
+    /// returns a new pair for the same session, audited as <c>reauthenticated</c>; the recent operations then pass
+    /// for <see cref="StepUpOptions.MaxAge"/>. A missing code with two-factor on fails with
+    /// <see cref="SentinelErrorCode.InvalidMfaCode"/> before the password is checked, so it counts nothing.
+    /// </summary>
+    /// <param name="userId">The signed-in user (the access token's <c>sub</c>).</param>
+    /// <param name="sessionId">The session to refresh (the access token's <c>sid</c>).</param>
+    /// <param name="password">The password.</param>
+    /// <param name="secondFactor">The second factor, needed when the account has two-factor on.</param>
+    /// <param name="client">The caller, for the audit events.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    public async Task<SignInResult> ReauthenticateAsync(
+        Guid userId, Guid sessionId, string? password, SecondFactorCode secondFactor, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var registration = await _mfaStore.FindAsync(userId, cancellationToken).ConfigureAwait(false);
+        var twoFactor = registration is { IsEnabled: true };
+        if (twoFactor && secondFactor.IsEmpty)
+        {
+            return SignInResult.From(CodeNeeded);
+        }
+
+        var checkedPassword = await _attempts.CheckPasswordAsync(userId, password, client, cancellationToken).ConfigureAwait(false);
+        if (!checkedPassword.TryGetValue(out var user))
+        {
+            return SignInResult.From(checkedPassword.Error!);
+        }
+
+        IReadOnlyList<string> methods = PasswordOnly;
+        if (twoFactor)
+        {
+            var second = await _mfa.CheckSecondFactorAsync(user, registration, secondFactor, client, cancellationToken).ConfigureAwait(false);
+            if (!second.TryGetValue(out user))
+            {
+                return SignInResult.From(second.Error!);
+            }
+
+            methods = MethodsWith(secondFactor.Method);
+        }
+        else
+        {
+            user = await _attempts.RecordSignInCompletedAsync(user, cancellationToken).ConfigureAwait(false);
+        }
+
+        var tokens = await _sessions.ReauthenticateAsync(user, sessionId, methods, cancellationToken).ConfigureAwait(false);
+        if (!tokens.TryGetValue(out var pair))
+        {
+            return SignInResult.From(tokens.Error!);
+        }
+
+        await _audit.RecordAsync(AuditEventTypes.Reauthenticated, AuditOutcome.Success, user.Id, client, cancellationToken,
+            sessionId: sessionId, details: SignInAttempts.DetailsOf(twoFactor ? secondFactor.Method : CredentialMethod.Password)).ConfigureAwait(false);
+        return new SignInResult.Success(user, pair, methods);
+    }
+
     /// <summary>How many codes the challenge still takes: none once it is gone, redeemed, expired or out of tries.</summary>
     private int ChecksLeft(MfaChallenge? challenge) =>
         challenge is null || challenge.RedeemedAt is not null || _time.GetUtcNow() >= challenge.ExpiresAt
@@ -194,6 +251,9 @@ public sealed class SignInService
     }
 
     private static string[] MethodsWith(CredentialMethod second) => [CredentialMethod.Password.AmrValue(), second.AmrValue()];
+
+    private static readonly SentinelError CodeNeeded =
+        new(SentinelErrorCode.InvalidMfaCode, "Two-factor is on: send a code from the authenticator (or a recovery code) with the password.");
 
     private static readonly SignInResult.Failure InvalidChallenge =
         new(new SentinelError(SentinelErrorCode.InvalidMfaToken, "The two-factor sign-in has expired or is not valid; sign in again."));

@@ -52,6 +52,36 @@ public sealed class EntityFrameworkSessionStore<TContext>(TContext context) : IS
     }
 
     /// <inheritdoc />
+    public async ValueTask<bool> ReauthenticateAsync(
+        Guid sessionId, DateTimeOffset authenticatedAt, IReadOnlyList<string> authenticationMethods, RefreshTokenRecord nextToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authenticationMethods);
+        ArgumentNullException.ThrowIfNull(nextToken);
+        var methods = authenticationMethods.ToList();
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            // Conditional on the session being live, in the same transaction as the token chain's change.
+            var updated = await Sessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
+                .ExecuteUpdateAsync(
+                    u => u.SetProperty(s => s.AuthenticatedAt, authenticatedAt)
+                        .SetProperty(s => s.AuthenticationMethods, methods)
+                        .SetProperty(s => s.LastUsedAt, authenticatedAt),
+                    cancellationToken).ConfigureAwait(false);
+            if (updated != 1)
+            {
+                return false;
+            }
+
+            await Tokens.Where(t => t.SessionId == sessionId && t.SpentAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(t => t.SpentAt, authenticatedAt), cancellationToken).ConfigureAwait(false);
+            await context.AddAndSaveAsync(cancellationToken, nextToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+    }
+
+    /// <inheritdoc />
     public async ValueTask<bool> RevokeAsync(Guid sessionId, DateTimeOffset now, string reason, CancellationToken cancellationToken) =>
         await Sessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.RevokedAt, now).SetProperty(s => s.RevokedReason, reason), cancellationToken)

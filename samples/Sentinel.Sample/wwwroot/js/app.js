@@ -10,10 +10,10 @@ const AUDIT_TYPES = [
   'mfa.failed', 'mfa.enabled', 'mfa.disabled', 'mfa.recovery_code_used', 'mfa.recovery_codes_regenerated',
   'token.refreshed', 'token.reuse_detected', 'session.revoked', 'logout', 'logout.all', 'password.changed',
   'apikey.created', 'apikey.used', 'apikey.rejected', 'apikey.revoked', 'apikey.rotated', 'rate_limit.exceeded',
-  'signing_key.rotated', 'email.confirmed', 'password.reset_requested', 'password.reset',
+  'signing_key.rotated', 'email.confirmed', 'password.reset_requested', 'password.reset', 'reauthenticated',
 ];
 
-const session = { accessToken: null, refreshToken: null, refreshTimer: 0, me: null };
+const session = { accessToken: null, refreshToken: null, refreshTimer: 0, me: null, mfaEnabled: false };
 
 // ---------- HTTP ----------
 
@@ -29,16 +29,72 @@ async function call(method, path, body, { auth = true, apiKey = null, retry = tr
   } catch {
     return { ok: false, status: 0, body: { title: 'The server cannot be reached.' } };
   }
-  // An access token can be refused after a refresh elsewhere: refresh once and try again.
-  if (response.status === 401 && auth && !apiKey && retry && session.refreshToken) {
-    if (await refreshTokens()) return call(method, path, body, { auth, apiKey, retry: false });
-  }
   const text = await response.text();
   let parsed = null;
   if (text) {
     try { parsed = JSON.parse(text); } catch { parsed = text; }
   }
+  if (response.status === 401 && auth && !apiKey && retry) {
+    // A sensitive change needs a recent sign-in: ask for the password again, then retry the same call.
+    if (parsed?.code === 'reauthentication_required') {
+      if (await reauthenticate()) return call(method, path, body, { auth, apiKey, retry: false });
+      return { ok: false, status: 401, body: { ...parsed, detail: 'Cancelled: this change needs your password again.' } };
+    }
+    // An access token can be refused after a refresh elsewhere: refresh once and try again. Only for a refused
+    // token: a wrong password (invalid_credentials) must not be sent twice.
+    if (parsed?.code === 'invalid_token' && session.refreshToken && await refreshTokens()) {
+      return call(method, path, body, { auth, apiKey, retry: false });
+    }
+  }
   return { ok: response.ok, status: response.status, body: parsed };
+}
+
+/**
+ * Asks for the password (and a code, with two-factor on) in a dialog and re-authenticates the session
+ * (POST /auth/reauthenticate). Resolves true with fresh tokens in place, or false when the user cancels.
+ */
+let reauthenticating = null;
+function reauthenticate() {
+  reauthenticating ??= new Promise((resolve) => {
+    const dialog = $('reauth-dialog');
+    const form = $('reauth-form');
+    form.reset();
+    show('reauth-status', '', true);
+    $('reauth-code-field').hidden = !session.mfaEnabled;
+    const finish = (done) => {
+      form.removeEventListener('submit', submit);
+      $('reauth-cancel').removeEventListener('click', cancel);
+      dialog.removeEventListener('cancel', cancel);
+      dialog.close();
+      reauthenticating = null;
+      resolve(done);
+    };
+    const cancel = (event) => { event?.preventDefault(); finish(false); };
+    const submit = async (event) => {
+      event.preventDefault();
+      const { password, code } = formValues(form);
+      const second = (code || '').trim();
+      const request = !second ? { password } : /^\d{6}$/.test(second) ? { password, code: second } : { password, recoveryCode: second };
+      const result = await call('POST', '/auth/reauthenticate', request, { retry: false });
+      if (result.ok) {
+        setTokens(result.body);
+        finish(true);
+        return;
+      }
+      if (result.body?.code === 'invalid_mfa_code' && !second) {
+        session.mfaEnabled = true;
+        $('reauth-code-field').hidden = false;
+        $('reauth-code').focus();
+      }
+      show('reauth-status', problemText(result), false);
+    };
+    form.addEventListener('submit', submit);
+    $('reauth-cancel').addEventListener('click', cancel);
+    dialog.addEventListener('cancel', cancel);
+    dialog.showModal();
+    $('reauth-password').focus();
+  });
+  return reauthenticating;
 }
 
 /** A one-line, human message for a failed call, from its problem details. */
@@ -291,6 +347,7 @@ async function loadMfa() {
   const result = await call('GET', '/auth/mfa');
   if (!result.ok) return;
   const { enabled, recoveryCodesLeft } = result.body;
+  session.mfaEnabled = enabled;
   $('mfa-summary').textContent = enabled
     ? `Two-factor is on. ${recoveryCodesLeft} recovery codes left.`
     : 'Two-factor is off. Add an authenticator app so a stolen password is not enough.';

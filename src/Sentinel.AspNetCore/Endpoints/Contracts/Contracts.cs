@@ -81,6 +81,15 @@ public sealed record LoginMfaRequest
     public string? RecoveryCode { get; init; }
 }
 
+public sealed record ReauthenticateRequest
+{
+    public string? Password { get; init; }
+
+    public string? Code { get; init; }
+
+    public string? RecoveryCode { get; init; }
+}
+
 public sealed record MfaStatusResponse(bool Enabled, bool PendingSetup, int RecoveryCodesLeft);
 
 public sealed record TotpSetupResponse(string SharedKey, string OtpauthUri, string QrCodePng);
@@ -162,6 +171,7 @@ public sealed record AuditVerificationResponse(bool Valid, long Checked, Guid? F
 [JsonSerializable(typeof(SessionResponse[]))]
 [JsonSerializable(typeof(JsonWebKeySetResponse))]
 [JsonSerializable(typeof(LoginMfaRequest))]
+[JsonSerializable(typeof(ReauthenticateRequest))]
 [JsonSerializable(typeof(MfaStatusResponse))]
 [JsonSerializable(typeof(TotpSetupResponse))]
 [JsonSerializable(typeof(MfaCodeRequest))]

@@ -84,6 +84,32 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> ReauthenticateAsync(
+        Guid sessionId, DateTimeOffset authenticatedAt, IReadOnlyList<string> authenticationMethods, RefreshTokenRecord nextToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authenticationMethods);
+        ArgumentNullException.ThrowIfNull(nextToken);
+        lock (_gate)
+        {
+            if (!_sessions.TryGetValue(sessionId, out var session) || session.RevokedAt is not null)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            session.AuthenticatedAt = authenticatedAt;
+            session.AuthenticationMethods = [.. authenticationMethods];
+            session.LastUsedAt = authenticatedAt;
+            foreach (var token in _tokens.Values.Where(t => t.SessionId == sessionId && t.SpentAt is null))
+            {
+                token.SpentAt = authenticatedAt;
+            }
+
+            _tokens.Add(nextToken.Hash, Copy(nextToken));
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> RevokeAsync(Guid sessionId, DateTimeOffset now, string reason, CancellationToken cancellationToken)
     {
         lock (_gate)
