@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Sentinel.Users;
@@ -6,9 +7,11 @@ namespace Sentinel.EntityFramework;
 
 /// <summary>
 /// A context holding only Sentinel's tables. Use a provider-specific subclass (they carry the migrations), or map
-/// Sentinel into your own context with <c>modelBuilder.UseSentinel()</c>.
+/// Sentinel into your own context with <c>modelBuilder.UseSentinel()</c>. It also holds the ASP.NET Core Data
+/// Protection key ring (<c>sentinel_data_protection_keys</c>), which <c>AddSqliteStores</c> and
+/// <c>AddPostgreSqlStores</c> persist here unless the host persists it elsewhere.
 /// </summary>
-public abstract class SentinelDbContext : DbContext
+public abstract class SentinelDbContext : DbContext, IDataProtectionKeyContext
 {
     /// <summary>Creates the context.</summary>
     protected SentinelDbContext(DbContextOptions options) : base(options)
@@ -21,8 +24,16 @@ public abstract class SentinelDbContext : DbContext
     /// <summary>Sessions (refresh-token families).</summary>
     public DbSet<Sentinel.Sessions.SentinelSession> Sessions => Set<Sentinel.Sessions.SentinelSession>();
 
+    /// <summary>The Data Protection key ring: the keys that encrypt signing keys and TOTP secrets at rest.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     /// <inheritdoc />
-    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.UseSentinel();
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.UseSentinel();
+        modelBuilder.Entity<DataProtectionKey>().ToTable("sentinel_data_protection_keys");
+    }
 }
 
 /// <summary>Sentinel's tables on SQLite, with migrations (the embedded default).</summary>

@@ -23,4 +23,12 @@ public sealed class SentinelRedisOptions
     /// While Redis is unreachable each instance counts on its own.
     /// </summary>
     public bool ShareRateLimits { get; set; } = true;
+
+    /// <summary>
+    /// Keeps the ASP.NET Core Data Protection key ring (which encrypts signing keys and TOTP secrets) in Redis, under
+    /// <c>{Prefix}:data-protection-keys</c>, for every instance to read (default <c>false</c>: with the EF stores the
+    /// ring is kept in Sentinel's database). Only with a Redis that persists its data (AOF or RDB): a ring lost with a
+    /// Redis restart makes every token and authenticator unreadable. Redis must be reachable when an instance starts.
+    /// </summary>
+    public bool PersistDataProtectionKeys { get; set; }
 }

@@ -26,12 +26,18 @@ public sealed class SentinelTestHost : IAsyncDisposable
     public const string ClientIpHeader = "X-Test-Client-Ip";
     public static readonly DateTimeOffset Start = new(2026, 11, 28, 14, 40, 3, TimeSpan.Zero);
 
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"sentinel-api-{Guid.NewGuid():N}.db");
+    private readonly string _path;
+    private readonly bool _ownsFile;
     private string? _postgres; // the test's own PostgreSQL database, dropped at the end
 
-    private SentinelTestHost()
+    private SentinelTestHost(string? sqlitePath)
     {
+        _ownsFile = sqlitePath is null;
+        _path = sqlitePath ?? Path.Combine(Path.GetTempPath(), $"sentinel-api-{Guid.NewGuid():N}.db");
     }
+
+    /// <summary>A SQLite file for hosts a test starts one after another (a restart); the test deletes it.</summary>
+    public static string NewDatabasePath() => Path.Combine(Path.GetTempPath(), $"sentinel-api-{Guid.NewGuid():N}.db");
 
     public WebApplication App { get; private set; } = null!;
 
@@ -65,9 +71,9 @@ public sealed class SentinelTestHost : IAsyncDisposable
     /// </summary>
     public static async Task<SentinelTestHost> StartAsync(
         Action<SentinelOptions>? configure = null, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null, string database = "sqlite",
-        bool mapSentinel = true, Action<SentinelAuthMiddlewareOptions>? middleware = null)
+        bool mapSentinel = true, Action<SentinelAuthMiddlewareOptions>? middleware = null, string? sqlitePath = null)
     {
-        var host = new SentinelTestHost();
+        var host = new SentinelTestHost(sqlitePath);
         if (database == "postgres")
         {
             host._postgres = new Npgsql.NpgsqlConnectionStringBuilder(RequirePostgres()) { Database = $"sentinel_api_{Guid.NewGuid():N}"[..40] }.ConnectionString;
@@ -200,7 +206,10 @@ public sealed class SentinelTestHost : IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        File.Delete(_path);
+        if (_ownsFile)
+        {
+            File.Delete(_path);
+        }
         if (_postgres is not null)
         {
             Npgsql.NpgsqlConnection.ClearAllPools();

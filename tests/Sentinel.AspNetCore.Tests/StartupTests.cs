@@ -13,7 +13,7 @@ public sealed class StartupTests
     [Fact]
     public async Task BadOptions_StopTheHostAtStart_WithAnActionableMessage()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
         builder.Services.AddSentinelAuth(o => o.Passwords.MaximumLength = 10).AddInMemoryStores();
         await using var app = builder.Build();
@@ -27,7 +27,8 @@ public sealed class StartupTests
     [Fact]
     public async Task GoodOptions_StartTheHost()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // Development: in Production, in-memory stores with an unpersisted key ring refuse to start (DataProtectionTests).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
         builder.Services.AddSentinelAuth().AddInMemoryStores();
         await using var app = builder.Build();

@@ -26,6 +26,7 @@ public abstract class SigningKeyStoreSpecification
             RetiresAt = now.AddDays(30),
             ExpiresAt = now.AddDays(30).AddMinutes(16),
             ProtectedPrivateKey = [1, 2, 3, 4, 5],
+            PublicKey = [48, 89, 48, 19, 6, 7],
         };
         var expired = new SigningKeyRecord
         {

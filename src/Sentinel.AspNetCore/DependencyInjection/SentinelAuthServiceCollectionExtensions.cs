@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Sentinel;
 using Sentinel.AspNetCore.Health;
 using Sentinel.AspNetCore.Authentication;
@@ -65,7 +67,14 @@ public static class SentinelAuthServiceCollectionExtensions
             services.AddRateLimiter(SentinelRateLimiting.Configure);
             services.TryAddSingleton<IRateLimitPartitionStore, InMemoryRateLimitPartitionStore>();
             services.TryAddSingleton<WiderNetworkLimiters>();
-            services.AddHealthChecks().AddCheck<SentinelStoreHealthCheck>(SentinelStoreHealthCheck.Name, tags: ["sentinel"]);
+            services.AddHealthChecks()
+                .AddCheck<SentinelStoreHealthCheck>(SentinelStoreHealthCheck.Name, tags: ["sentinel"])
+                .AddCheck<SentinelDataProtectionHealthCheck>(SentinelDataProtectionHealthCheck.Name, tags: ["sentinel"]);
+            // In Production the key ring that encrypts signing keys and TOTP secrets must survive a restart.
+            services.AddSingleton<IValidateOptions<KeyManagementOptions>>(sp => new PersistentKeyRingValidator(
+                sp.GetService<IHostEnvironment>(),
+                () => services.LastOrDefault(d => d.ServiceType == typeof(ISecretProtector))?.ImplementationType == typeof(DataProtectionSecretProtector)));
+            services.AddOptions<KeyManagementOptions>().ValidateOnStart();
         }
 
         return builder;

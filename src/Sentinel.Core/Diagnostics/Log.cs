@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(1102, LogLevel.Warning, "Signing key {KeyId} cannot be decrypted with this host's secret protector and is ignored; tokens it signed will be refused. Persist the Data Protection key ring to keep keys across restarts.")]
     public static partial void SigningKeyUnreadable(ILogger logger, string keyId);
 
+    [LoggerMessage(1103, LogLevel.Warning, "Signing key {KeyId} cannot be decrypted by this instance; it validates and is published from its public key, and this instance never signs with it. Its Data Protection key ring or application name differs from the instance that made the key (TOTP secrets will not decrypt either): persist the key ring where every instance reads it and call services.AddDataProtection().SetApplicationName(\"…\") with one name on every instance.")]
+    public static partial void SigningKeyValidationOnly(ILogger logger, string keyId);
+
     [LoggerMessage(1201, LogLevel.Warning, "Refresh token reuse detected on session {SessionId} of user {UserId}; the session is revoked.")]
     public static partial void RefreshTokenReuse(ILogger logger, Guid sessionId, Guid userId);
 

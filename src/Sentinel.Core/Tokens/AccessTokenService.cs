@@ -154,6 +154,14 @@ public sealed class AccessTokenService
         }
 
         var result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
+        if (!result.IsValid && KeyIdOf(token) is { } kid && _keys.Find(kid) is null
+            && await _keys.TryLoadUnknownKeyAsync(kid, cancellationToken).ConfigureAwait(false))
+        {
+            // Another instance's new key (it signs at once when it could not decrypt the current one), seen here
+            // before the ring's next scheduled read or a cluster message.
+            result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
+        }
+
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             return AccessTokenValidationResult.Fail(AccessTokenFailure.Invalid);
@@ -176,6 +184,19 @@ public sealed class AccessTokenService
         }
 
         return checkedResult;
+    }
+
+    /// <summary>The <c>kid</c> of a token that failed validation, if it has a readable header.</summary>
+    private static string? KeyIdOf(string token)
+    {
+        try
+        {
+            return new JsonWebToken(token).Kid;
+        }
+        catch (ArgumentException)
+        {
+            return null; // not a JWT at all
+        }
     }
 
     private AccessTokenValidationResult Check(ValidatedAccessToken token, DateTimeOffset now)

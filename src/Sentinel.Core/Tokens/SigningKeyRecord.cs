@@ -23,6 +23,13 @@ public sealed class SigningKeyRecord
 
     /// <summary>The PKCS#8 private key, encrypted by the <see cref="Secrets.ISecretProtector"/>.</summary>
     public byte[] ProtectedPrivateKey { get; set; } = [];
+
+    /// <summary>
+    /// The public key in clear (DER SubjectPublicKeyInfo). An instance that cannot decrypt
+    /// <see cref="ProtectedPrivateKey"/> (its Data Protection key ring or application name differs) still validates
+    /// and publishes with it, and never signs with the key. Empty for keys stored before it was kept.
+    /// </summary>
+    public byte[] PublicKey { get; set; } = [];
 }
 
 /// <summary>Persists signing keys. Small and rarely written: a few keys per rotation interval.</summary>

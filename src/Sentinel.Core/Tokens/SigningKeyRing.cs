@@ -18,7 +18,8 @@ namespace Sentinel.Tokens;
 /// </summary>
 public sealed class SigningKeyRing : IDisposable
 {
-    private const string ProtectorPurpose = "Sentinel.SigningKeys.v1";
+    /// <summary>The Data Protection purpose the private keys are encrypted under.</summary>
+    public const string ProtectorPurpose = "Sentinel.SigningKeys.v1";
     private static readonly TimeSpan CheckInterval = TimeSpan.FromMinutes(5);
 
     private readonly IServiceScopeFactory _scopes;
@@ -29,6 +30,7 @@ public sealed class SigningKeyRing : IDisposable
     private readonly Cluster.IClusterChannel _cluster;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private long _unknownKeyReloadNotBefore;
 
     /// <summary>Creates the ring; keys load on first use or at host start.</summary>
     public SigningKeyRing(
@@ -51,6 +53,12 @@ public sealed class SigningKeyRing : IDisposable
     /// <summary>True once keys have been loaded.</summary>
     public bool IsLoaded => !ReferenceEquals(_snapshot, Snapshot.Empty);
 
+    /// <summary>
+    /// The ids of loaded keys this instance cannot sign with, because it cannot decrypt them (they validate and are
+    /// published): a sign that its Data Protection key ring or application name differs from another instance's.
+    /// </summary>
+    public IReadOnlyList<string> ValidationOnlyKeyIds => _snapshot.ValidationOnly;
+
     /// <summary>Finds a key by <c>kid</c> in memory; null for an unknown id.</summary>
     public RingKey? Find(string? keyId) =>
         keyId is not null && _snapshot.ById.TryGetValue(keyId, out var key) ? key : null;
@@ -71,6 +79,28 @@ public sealed class SigningKeyRing : IDisposable
             ?? (await RefreshAsync(cancellationToken).ConfigureAwait(false)).SigningKey(now)
             ?? throw new InvalidOperationException("No signing key is active after rotation; check the signing key store.");
     }
+
+    /// <summary>
+    /// Reads the store again for a token whose <paramref name="keyId"/> the ring does not hold: another instance's new
+    /// key, before the next scheduled read or a cluster message brings it. At most once every
+    /// <see cref="UnknownKeyReloadInterval"/>, so tokens with made-up key ids cost no more than that. True when the
+    /// key is known afterwards.
+    /// </summary>
+    internal async ValueTask<bool> TryLoadUnknownKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var notBefore = Interlocked.Read(ref _unknownKeyReloadNotBefore);
+        if (now < notBefore || Interlocked.CompareExchange(ref _unknownKeyReloadNotBefore, now + UnknownKeyReloadInterval.Ticks, notBefore) != notBefore)
+        {
+            return false;
+        }
+
+        await RefreshAsync(cancellationToken).ConfigureAwait(false); // or another caller's read that ran meanwhile
+        return Find(keyId) is not null;
+    }
+
+    /// <summary>The least time between two reads for an unknown key id.</summary>
+    internal static readonly TimeSpan UnknownKeyReloadInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Loads keys from the store, creates the first or next key when due, and drops expired ones.</summary>
     public async ValueTask RefreshNowAsync(CancellationToken cancellationToken) => await RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -136,7 +166,8 @@ public sealed class SigningKeyRing : IDisposable
                 }
             }
 
-            var usable = keys.Where(k => k.Algorithm == algorithm).ToList();
+            // Only keys this instance can sign with: one it cannot decrypt still validates and is published.
+            var usable = keys.Where(k => k.Algorithm == algorithm && k.CanSign).ToList();
             var current = usable.Where(k => k.ActivatesAt <= now && now < k.RetiresAt).MaxBy(k => k.ActivatesAt);
             if (current is null)
             {
@@ -175,15 +206,18 @@ public sealed class SigningKeyRing : IDisposable
     {
         var kid = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12));
         byte[] pkcs8;
+        byte[] publicKey;
         if (_options.SigningAlgorithm == SigningAlgorithm.RS256)
         {
             using var rsa = RSA.Create(2048);
             pkcs8 = rsa.ExportPkcs8PrivateKey();
+            publicKey = rsa.ExportSubjectPublicKeyInfo();
         }
         else
         {
             using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             pkcs8 = ecdsa.ExportPkcs8PrivateKey();
+            publicKey = ecdsa.ExportSubjectPublicKeyInfo();
         }
 
         var retiresAt = activatesAt + _options.KeyRotationInterval;
@@ -196,6 +230,7 @@ public sealed class SigningKeyRing : IDisposable
             RetiresAt = retiresAt,
             ExpiresAt = retiresAt + _options.AccessTokenLifetime + _options.ClockSkew,
             ProtectedPrivateKey = _protector.Protect(ProtectorPurpose, pkcs8),
+            PublicKey = publicKey,
         };
         CryptographicOperations.ZeroMemory(pkcs8);
         await store.AddAsync(record, cancellationToken).ConfigureAwait(false);
@@ -215,7 +250,14 @@ public sealed class SigningKeyRing : IDisposable
         }
         catch (CryptographicException)
         {
-            // Protected with a key this process does not have (e.g. an ephemeral protector before a restart).
+            // Protected with a key this process does not have: an ephemeral key ring before a restart, or another
+            // instance's ring or application name. Validation needs only the public key, when the record has it.
+            if (record.PublicKey.Length > 0 && TryLoadPublic(record) is { } validationOnly)
+            {
+                Log.SigningKeyValidationOnly(_logger, record.Id);
+                return validationOnly;
+            }
+
             Log.SigningKeyUnreadable(_logger, record.Id);
             return null;
         }
@@ -223,20 +265,17 @@ public sealed class SigningKeyRing : IDisposable
         try
         {
             AsymmetricSecurityKey key;
-            string algorithm;
             if (record.Algorithm == nameof(SigningAlgorithm.RS256))
             {
                 var rsa = RSA.Create();
                 rsa.ImportPkcs8PrivateKey(pkcs8, out _);
                 key = new RsaSecurityKey(rsa) { KeyId = record.Id };
-                algorithm = SecurityAlgorithms.RsaSha256;
             }
             else if (record.Algorithm == nameof(SigningAlgorithm.ES256))
             {
                 var ecdsa = ECDsa.Create();
                 ecdsa.ImportPkcs8PrivateKey(pkcs8, out _);
                 key = new ECDsaSecurityKey(ecdsa) { KeyId = record.Id };
-                algorithm = SecurityAlgorithms.EcdsaSha256;
             }
             else
             {
@@ -246,15 +285,55 @@ public sealed class SigningKeyRing : IDisposable
             var jwk = key is RsaSecurityKey rsaKey
                 ? JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsaKey.Rsa!.ExportParameters(false)) { KeyId = record.Id })
                 : JsonWebKeyConverter.ConvertFromECDsaSecurityKey(PublicOnly((ECDsaSecurityKey)key, record.Id));
-            jwk.Alg = algorithm;
-            jwk.Use = "sig";
-            jwk.Kid = record.Id;
-            return new RingKey(record.Id, algorithm, record.ActivatesAt, record.RetiresAt, key, jwk);
+            return RingKeyOf(record, key, jwk, canSign: true);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(pkcs8);
         }
+    }
+
+    /// <summary>A key from its stored public half only: it validates and is published, and never signs.</summary>
+    private static RingKey? TryLoadPublic(SigningKeyRecord record)
+    {
+        try
+        {
+            AsymmetricSecurityKey key;
+            JsonWebKey jwk;
+            if (record.Algorithm == nameof(SigningAlgorithm.RS256))
+            {
+                var rsa = RSA.Create();
+                rsa.ImportSubjectPublicKeyInfo(record.PublicKey, out _);
+                key = new RsaSecurityKey(rsa) { KeyId = record.Id };
+                jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsa.ExportParameters(false)) { KeyId = record.Id });
+            }
+            else if (record.Algorithm == nameof(SigningAlgorithm.ES256))
+            {
+                var ecdsa = ECDsa.Create();
+                ecdsa.ImportSubjectPublicKeyInfo(record.PublicKey, out _);
+                key = new ECDsaSecurityKey(ecdsa) { KeyId = record.Id };
+                jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey((ECDsaSecurityKey)key);
+            }
+            else
+            {
+                return null;
+            }
+
+            return RingKeyOf(record, key, jwk, canSign: false);
+        }
+        catch (CryptographicException)
+        {
+            return null; // a damaged public key: the key is ignored as before
+        }
+    }
+
+    private static RingKey RingKeyOf(SigningKeyRecord record, AsymmetricSecurityKey key, JsonWebKey jwk, bool canSign)
+    {
+        var algorithm = record.Algorithm == nameof(SigningAlgorithm.RS256) ? SecurityAlgorithms.RsaSha256 : SecurityAlgorithms.EcdsaSha256;
+        jwk.Alg = algorithm;
+        jwk.Use = "sig";
+        jwk.Kid = record.Id;
+        return new RingKey(record.Id, algorithm, record.ActivatesAt, record.RetiresAt, key, jwk) { CanSign = canSign };
     }
 
     private static ECDsaSecurityKey PublicOnly(ECDsaSecurityKey key, string kid)
@@ -276,6 +355,12 @@ public sealed class SigningKeyRing : IDisposable
     public sealed record RingKey(string Id, string Algorithm, DateTimeOffset ActivatesAt, DateTimeOffset RetiresAt, SecurityKey Key, JsonWebKey? PublicJwk)
     {
         internal SigningCredentials Credentials { get; } = new(Key, Algorithm);
+
+        /// <summary>
+        /// False for a key this instance could not decrypt, loaded from its public half: it validates tokens and is
+        /// published in JWKS, and this instance never signs with it.
+        /// </summary>
+        public bool CanSign { get; init; } = true;
     }
 
     private sealed class Snapshot
@@ -288,7 +373,10 @@ public sealed class SigningKeyRing : IDisposable
             NextCheckAt = nextCheckAt;
             ById = keys.ToFrozenDictionary(k => k.Id, StringComparer.Ordinal);
             Published = keys.Where(k => k.PublicJwk is not null).Select(k => k.PublicJwk!).ToArray();
+            ValidationOnly = keys.Where(k => !k.CanSign).Select(k => k.Id).ToArray();
         }
+
+        public IReadOnlyList<string> ValidationOnly { get; }
 
         public IReadOnlyList<RingKey> Keys { get; }
 
@@ -299,6 +387,6 @@ public sealed class SigningKeyRing : IDisposable
         public IReadOnlyList<JsonWebKey> Published { get; }
 
         public RingKey? SigningKey(DateTimeOffset now) =>
-            Keys.Where(k => k.ActivatesAt <= now && now < k.RetiresAt).MaxBy(k => k.ActivatesAt);
+            Keys.Where(k => k.CanSign && k.ActivatesAt <= now && now < k.RetiresAt).MaxBy(k => k.ActivatesAt);
     }
 }

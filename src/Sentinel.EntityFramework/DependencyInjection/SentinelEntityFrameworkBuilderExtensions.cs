@@ -1,5 +1,9 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Sentinel.EntityFramework.DataProtection;
 using Sentinel.ApiKeys;
 using Sentinel.EntityFramework;
 using Sentinel.Audit;
@@ -23,11 +27,19 @@ public static class SentinelEntityFrameworkBuilderExtensions
 {
     /// <summary>
     /// Stores Sentinel's data through <typeparamref name="TContext"/>, which must be registered with
-    /// <c>AddDbContext</c> and call <c>modelBuilder.UseSentinel()</c>.
+    /// <c>AddDbContext</c> and call <c>modelBuilder.UseSentinel()</c>. When it also implements
+    /// <see cref="IDataProtectionKeyContext"/>, the Data Protection key ring is kept in it unless the host persists the
+    /// ring elsewhere; otherwise persist the ring yourself (<c>services.AddDataProtection().PersistKeysTo…()</c>).
     /// </summary>
     public static SentinelBuilder AddEntityFrameworkStores<TContext>(this SentinelBuilder builder) where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
+        if (typeof(IDataProtectionKeyContext).IsAssignableFrom(typeof(TContext)))
+        {
+            var fallback = typeof(DatabaseKeyRing<>).MakeGenericType(typeof(TContext));
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<KeyManagementOptions>), fallback));
+        }
+
         builder.Services.TryAddScoped<IUserStore, EntityFrameworkUserStore<TContext>>();
         builder.Services.TryAddScoped<ISessionStore, EntityFrameworkSessionStore<TContext>>();
         builder.Services.TryAddScoped<ISigningKeyStore, EntityFrameworkSigningKeyStore<TContext>>();

@@ -16,6 +16,7 @@ public sealed class SigningKeyConfiguration : IEntityTypeConfiguration<SigningKe
         builder.Property(k => k.Id).HasMaxLength(64);
         builder.Property(k => k.Algorithm).HasMaxLength(16).IsRequired();
         builder.Property(k => k.ProtectedPrivateKey).IsRequired();
+        builder.Property(k => k.PublicKey).IsRequired();
     }
 }
 

@@ -43,6 +43,8 @@ public static class SentinelRedisBuilderExtensions
             services.AddHealthChecks().AddCheck<RedisHealthCheck>(RedisHealthCheck.Name, tags: ["sentinel"]);
         }
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, Sentinel.Redis.DataProtection.RedisKeyRing>());
+
         // Both read ShareRateLimits when used, so that it can also be set through Configure<SentinelRedisOptions>.
         services.Replace(ServiceDescriptor.Singleton<IRateLimitPartitionStore, RedisRateLimitPartitionStore>());
         services.Replace(ServiceDescriptor.Singleton<Sentinel.RateLimiting.IRateLimitCounterStore, RedisRateLimitCounterStore>());

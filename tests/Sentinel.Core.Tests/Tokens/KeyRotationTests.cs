@@ -89,6 +89,61 @@ public sealed class KeyRotationTests
         _ = token;
     }
 
+    [Theory]
+    [InlineData(SigningAlgorithm.ES256)]
+    [InlineData(SigningAlgorithm.RS256)]
+    public async Task AKeyThisInstanceCannotDecrypt_StillValidatesAndIsPublished_ButNeverSigns(SigningAlgorithm algorithm)
+    {
+        // Issue 18, point 7: two instances whose Data Protection differs (another folder, no shared application name)
+        // share one key store. B cannot decrypt A's private key; it validates A's tokens from the public key.
+        var keyStore = new InMemorySigningKeyStore();
+        TestServices Instance() => new(o => o.Tokens.SigningAlgorithm = algorithm, configureServices: services =>
+        {
+            services.AddSingleton<ISigningKeyStore>(keyStore);
+            services.AddSingleton<ISecretProtector>(new EphemeralSecretProtector()); // a ring of its own
+        });
+
+        using var a = Instance();
+        var alice = await a.RegisterAsync();
+        var fromA = await IssueAsync(a, alice);
+        var kidOfA = new JsonWebToken(fromA).Kid;
+
+        using var b = Instance();
+        var bob = await b.RegisterAsync();
+        (await b.Get<AccessTokenService>().ValidateAsync(fromA, Ct)).Succeeded.Should().BeTrue("validation needs only the public key");
+        b.Get<SigningKeyRing>().ValidationOnlyKeyIds.Should().Equal(kidOfA);
+        var fromB = await IssueAsync(b, bob);
+        var kidOfB = new JsonWebToken(fromB).Kid;
+        kidOfB.Should().NotBe(kidOfA, "B never signs with a key it cannot decrypt");
+        (await PublishedKidsAsync(b)).Should().BeEquivalentTo([kidOfA, kidOfB]);
+
+        // A learns of B's key (an unknown kid reloads the ring) and validates B's tokens the same way.
+        await a.Get<SigningKeyRing>().RefreshNowAsync(Ct);
+        (await a.Get<AccessTokenService>().ValidateAsync(fromB, Ct)).Succeeded.Should().BeTrue();
+        a.Get<SigningKeyRing>().ValidationOnlyKeyIds.Should().Equal(kidOfB);
+        new JsonWebToken(await IssueAsync(a, alice)).Kid.Should().Be(kidOfA);
+
+        var published = await b.Get<SigningKeyRing>().GetPublishedKeysAsync(Ct);
+        published.Should().OnlyContain(k => k.D == null && k.P == null && k.Q == null, "JWKS carries public parts only");
+    }
+
+    [Fact]
+    public async Task AnUndecryptableKeyStoredWithoutItsPublicHalf_IsIgnored_AsBefore()
+    {
+        var keyStore = new InMemorySigningKeyStore();
+        await keyStore.AddAsync(new SigningKeyRecord
+        {
+            Id = "legacy", Algorithm = "ES256", CreatedAt = TestServices.Start, ActivatesAt = TestServices.Start,
+            RetiresAt = TestServices.Start.AddDays(30), ExpiresAt = TestServices.Start.AddDays(31), ProtectedPrivateKey = [1, 2, 3],
+        }, Ct);
+        using var s = new TestServices(configureServices: services => services.AddSingleton<ISigningKeyStore>(keyStore));
+
+        var user = await s.RegisterAsync();
+        new JsonWebToken(await IssueAsync(s, user)).Kid.Should().NotBe("legacy");
+        (await PublishedKidsAsync(s)).Should().NotContain("legacy");
+        s.Get<SigningKeyRing>().ValidationOnlyKeyIds.Should().BeEmpty();
+    }
+
     [Fact]
     public async Task PrivateKeys_AreProtectedAtRest()
     {

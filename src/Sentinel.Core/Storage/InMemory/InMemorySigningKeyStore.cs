@@ -41,6 +41,6 @@ public sealed class InMemorySigningKeyStore : ISigningKeyStore
     private static SigningKeyRecord Copy(SigningKeyRecord k) => new()
     {
         Id = k.Id, Algorithm = k.Algorithm, CreatedAt = k.CreatedAt, ActivatesAt = k.ActivatesAt, RetiresAt = k.RetiresAt,
-        ExpiresAt = k.ExpiresAt, ProtectedPrivateKey = [.. k.ProtectedPrivateKey],
+        ExpiresAt = k.ExpiresAt, ProtectedPrivateKey = [.. k.ProtectedPrivateKey], PublicKey = [.. k.PublicKey],
     };
 }

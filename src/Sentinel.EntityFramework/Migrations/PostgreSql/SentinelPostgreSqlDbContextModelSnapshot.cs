@@ -23,6 +23,25 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("sentinel_data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Sentinel.ApiKeys.ApiKeyRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -391,6 +410,10 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                         .HasColumnType("bigint");
 
                     b.Property<byte[]>("ProtectedPrivateKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("PublicKey")
                         .IsRequired()
                         .HasColumnType("bytea");
 

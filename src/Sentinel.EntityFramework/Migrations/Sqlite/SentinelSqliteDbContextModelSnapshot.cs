@@ -17,6 +17,23 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("sentinel_data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Sentinel.ApiKeys.ApiKeyRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -385,6 +402,10 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("ProtectedPrivateKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("PublicKey")
                         .IsRequired()
                         .HasColumnType("BLOB");
 
