@@ -39,10 +39,19 @@ if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
     sentinel.AddRedis(redis, o => builder.Configuration.GetSection("Sentinel:Redis").Bind(o));
 }
 
-// Signing keys are encrypted with Data Protection: keep its key ring where the data is, so restarts keep tokens valid.
+// Signing keys and TOTP secrets are encrypted with Data Protection. The EF stores keep its key ring in Sentinel's
+// database, so restarts keep tokens and authenticators working; Sentinel:Sample:KeysFolder keeps it in a folder instead.
+// One application name on every instance: Data Protection's default is the content root, so instances installed in
+// different folders (or a blue-green deploy to a new path) could not read each other's secrets.
+var dataProtection = builder.Services.AddDataProtection();
+if ((builder.Configuration["Sentinel:Sample:ApplicationName"] ?? "Sentinel.Sample") is { Length: > 0 } applicationName)
+{
+    dataProtection.SetApplicationName(applicationName);
+}
+
 if (builder.Configuration["Sentinel:Sample:KeysFolder"] is { Length: > 0 } keysFolder)
 {
-    builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(keysFolder));
+    dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keysFolder));
 }
 
 builder.Services.AddSingleton<Sentinel.Email.ISentinelEmailSender>(sp => new FolderEmailSender(

@@ -6,11 +6,12 @@ using System.Text;
 namespace Sentinel.Redis.Tests;
 
 /// <summary>
-/// Three instances of the sample app (A, B, C), each its own process on its own loopback port, sharing one new
-/// PostgreSQL server, one Redis server (both started here, on their own ports, so that a test can stop and restart
-/// them) and one Data Protection key folder: what a deployment behind a load balancer looks like. Needs Debian's
-/// postgresql and redis-server packages; `bash .ci/run` installs both. Without them the tests are skipped, except
-/// under CI.
+/// Three instances of the sample app (A, B, C), each its own process on its own loopback port and installed in a
+/// folder of its own (its content root, which is Data Protection's default application name), sharing one new
+/// PostgreSQL server and one Redis server (both started here, on their own ports, so that a test can stop and
+/// restart them); the Data Protection key ring is in the database and the sample sets one application name: what a
+/// deployment behind a load balancer looks like. Needs Debian's postgresql and redis-server packages;
+/// `bash .ci/run` installs both. Without them the tests are skipped, except under CI.
 /// </summary>
 public sealed class SampleCluster : IAsyncLifetime
 {
@@ -53,17 +54,32 @@ public sealed class SampleCluster : IAsyncLifetime
         Redis = await RedisServer.StartAsync(redisServer, Path.Combine(_root, "redis"));
         Postgres = await PostgresServer.StartAsync(postgresBin, Path.Combine(_root, "postgres"));
 
-        var prefix = "sentinel-test-" + Guid.NewGuid().ToString("N")[..8];
+        _prefix = "sentinel-test-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var name in new[] { "A", "B", "C" })
         {
-            _instances.Add(new SampleInstance(name, new Dictionary<string, string>
+            _instances.Add(NewInstance(name));
+        }
+
+        // A creates and migrates the database first; B and C start against it together.
+        await A.StartAsync();
+        await Task.WhenAll(B.StartAsync(), C.StartAsync());
+    }
+
+    private string _prefix = "";
+
+    /// <summary>
+    /// An instance of the cluster, not started, installed in a folder of its own (<paramref name="name"/>'s); with
+    /// <paramref name="environment"/> overriding or adding settings.
+    /// </summary>
+    public SampleInstance NewInstance(string name, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var settings = new Dictionary<string, string>
             {
                 ["ConnectionStrings__Sentinel"] = Postgres.ConnectionString("sentinel"),
                 ["Sentinel__Sample__Database"] = "PostgreSQL",
-                ["Sentinel__Sample__KeysFolder"] = Path.Combine(_root, "keys"),
                 ["Sentinel__Sample__MailFolder"] = Path.Combine(_root, "mail-" + name),
                 ["ConnectionStrings__Redis"] = $"127.0.0.1:{Redis.Port}",
-                ["Sentinel__Redis__Prefix"] = prefix,
+                ["Sentinel__Redis__Prefix"] = _prefix,
                 ["Sentinel__Redis__DisconnectedReloadInterval"] = DisconnectedReloadInterval.ToString(),
                 // Cheap hashing: these tests are about instances agreeing, not about Argon2's cost.
                 ["Sentinel__Passwords__Argon2MemoryKiB"] = "1024",
@@ -74,12 +90,37 @@ public sealed class SampleCluster : IAsyncLifetime
                 ["Sentinel__Audit__MaxRetryDelay"] = "00:00:01",
                 ["Sentinel__Audit__RefusalWindow"] = "00:00:02", // aggregated refusals are written within seconds
                 ["Sentinel__ApiKeys__RateLimitPermits"] = ApiKeyPermits.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            }));
+            };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
         }
 
-        // A creates and migrates the database first; B and C start against it together.
-        await A.StartAsync();
-        await Task.WhenAll(B.StartAsync(), C.StartAsync());
+        return new SampleInstance(name, settings, InstallFolder(name));
+    }
+
+    /// <summary>A copy of the sample's content (settings and page) in a folder of its own, as an install on another path is.</summary>
+    private string InstallFolder(string name)
+    {
+        var folder = Path.Combine(_root, "app-" + name);
+        var sample = Path.Combine(RepositoryRoot(), "samples", "Sentinel.Sample");
+        CopyDirectory(Path.Combine(sample, "wwwroot"), Path.Combine(folder, "wwwroot"));
+        File.Copy(Path.Combine(sample, "appsettings.json"), Path.Combine(folder, "appsettings.json"), overwrite: true);
+        return folder;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+
+        foreach (var directory in Directory.GetDirectories(from))
+        {
+            CopyDirectory(directory, Path.Combine(to, Path.GetFileName(directory)));
+        }
     }
 
     /// <summary>Skips the test (fails it under CI) when PostgreSQL or Redis is not available.</summary>
@@ -165,7 +206,7 @@ public sealed class SampleCluster : IAsyncLifetime
 public sealed class SampleClusterGroup : ICollectionFixture<SampleCluster>;
 
 /// <summary>One sample app process.</summary>
-public sealed class SampleInstance(string name, IReadOnlyDictionary<string, string> environment) : IAsyncDisposable
+public sealed class SampleInstance(string name, IReadOnlyDictionary<string, string> environment, string contentRoot) : IAsyncDisposable
 {
     private readonly StringBuilder _log = new();
     private readonly List<HttpClient> _clients = [];
@@ -200,7 +241,7 @@ public sealed class SampleInstance(string name, IReadOnlyDictionary<string, stri
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--contentRoot");
-        start.ArgumentList.Add(Path.Combine(root, "samples", "Sentinel.Sample"));
+        start.ArgumentList.Add(contentRoot);
         start.Environment["ASPNETCORE_URLS"] = BaseAddress.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
