@@ -91,6 +91,8 @@ public sealed class OptionsValidationTests
         Errors(new Sentinel.Cluster.ClusterOptions { ReloadInterval = TimeSpan.Zero }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:Cluster:ReloadInterval");
         Errors(new Sentinel.SignIn.LockoutOptions { MaxFailedAttempts = 0 }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:Lockout:MaxFailedAttempts");
         Errors(new Sentinel.Passwords.PasswordOptions { MinimumLength = 0 }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:Passwords:MinimumLength");
+        Errors(new Sentinel.SignIn.LockoutOptions { DeviceTokenLifetime = TimeSpan.FromDays(-1) }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:Lockout:DeviceTokenLifetime");
+        Errors(new Sentinel.SignIn.LockoutOptions { DeviceTokenLifetime = TimeSpan.Zero }.Validate).Should().BeEmpty("zero turns device tokens off");
         Errors(new Sentinel.SignIn.StepUpOptions { MaxAge = TimeSpan.Zero }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:StepUp:MaxAge");
         Errors(new Sentinel.SignIn.StepUpOptions { MaxAge = TimeSpan.FromDays(2) }.Validate).Should().ContainSingle().Which.Should().Contain("Sentinel:StepUp:MaxAge");
         Errors(new SentinelOptions().StepUp.Validate).Should().BeEmpty("the default (10 minutes) is valid");

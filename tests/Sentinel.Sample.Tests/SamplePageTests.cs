@@ -185,6 +185,7 @@ public sealed class SamplePageTests(SampleSite site)
         await RegisterOverHttpAsync(email);
         var page = await site.OpenAsync();
         await SignInAsync(page, email, Password);
+        (await page.EvaluateAsync<string>("localStorage.getItem('sentinel.deviceToken')")).Should().StartWith("dev_", "the page keeps the device token for the next sign-in");
         site.Time.Advance(TimeSpan.FromMinutes(11));
 
         var form = page.Locator("#key-form");

@@ -79,14 +79,15 @@ internal static class TokenEndpoints
             return error;
         }
 
-        if ((SentinelRequestReader.CheckText("email", body!.Email, 320) ?? SentinelRequestReader.CheckText("password", body.Password, 1024)) is { } invalid)
+        if ((SentinelRequestReader.CheckText("email", body!.Email, 320) ?? SentinelRequestReader.CheckText("password", body.Password, 1024)
+            ?? SentinelRequestReader.CheckText("deviceToken", body.DeviceToken, 128)) is { } invalid)
         {
             return invalid;
         }
 
         // With a code, the one-step form, as ASP.NET Core Identity's /login takes it.
         var result = await signIn.PasswordSignInAsync(
-            body.Email, body.Password, new SecondFactorCode(body.TwoFactorCode, body.TwoFactorRecoveryCode), http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+            body.Email, body.Password, new SecondFactorCode(body.TwoFactorCode, body.TwoFactorRecoveryCode), http.ClientInfo(), body.DeviceToken, http.RequestAborted).ConfigureAwait(false);
         return SignInResponse(result);
     }
 
@@ -127,7 +128,7 @@ internal static class TokenEndpoints
 
     private static IResult SignInResponse(SignInResult result) => result switch
     {
-        SignInResult.Success success => TokenResponse(success.Tokens),
+        SignInResult.Success success => TokenResponse(success.Tokens, success.DeviceToken),
         SignInResult.SecondFactorRequired challenge => SentinelProblems.MfaRequired(challenge.MfaToken),
         SignInResult.LockedOut or SignInResult.EmailNotConfirmed or SignInResult.Failure => SentinelProblems.ToResult(result.Error!),
         _ => throw new InvalidOperationException("Unknown sign-in result."),
@@ -169,8 +170,8 @@ internal static class TokenEndpoints
         return TypedResults.NoContent();
     }
 
-    private static JsonHttpResult<AccessTokenResponse> TokenResponse(TokenPair pair) =>
+    private static JsonHttpResult<AccessTokenResponse> TokenResponse(TokenPair pair, string? deviceToken = null) =>
         TypedResults.Json(
-            new AccessTokenResponse("Bearer", pair.AccessToken, (long)pair.ExpiresIn.TotalSeconds, pair.RefreshToken),
+            new AccessTokenResponse("Bearer", pair.AccessToken, (long)pair.ExpiresIn.TotalSeconds, pair.RefreshToken) { DeviceToken = deviceToken },
             SentinelJsonContext.Default.AccessTokenResponse);
 }

@@ -8,6 +8,12 @@ public enum OneTimeTokenPurpose
 
     /// <summary>Lets the user set a new password without the old one.</summary>
     PasswordReset = 2,
+
+    /// <summary>
+    /// A device the user signed in from (the token response's <c>deviceToken</c>): a sign-in that presents it is not
+    /// refused by a lockout others caused. Replaced by a new one at each sign-in from the device.
+    /// </summary>
+    DeviceRecognition = 3,
 }
 
 /// <summary>A single-use emailed token, stored only as the SHA-256 of the token the user received.</summary>

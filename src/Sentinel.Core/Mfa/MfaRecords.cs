@@ -67,4 +67,10 @@ public sealed class MfaChallenge
 
     /// <summary>When it was redeemed; a challenge is redeemed once.</summary>
     public DateTimeOffset? RedeemedAt { get; set; }
+
+    /// <summary>
+    /// The hash of the recognised device token the password step presented, if any: the code step then counts
+    /// against that device, not the account, and the device gets a new token when it completes.
+    /// </summary>
+    public string? DeviceTokenHash { get; set; }
 }

@@ -202,12 +202,15 @@ public sealed class MfaService
 
     /// <summary>The check of <see cref="CheckSecondFactorAsync(Guid, string?, string?, ClientInfo?, CancellationToken)"/> with the registration already read (a sign-in reads it once).</summary>
     internal Task<SentinelResult<SentinelUser>> CheckSecondFactorAsync(
-        SentinelUser user, MfaRegistration? registration, SecondFactorCode factor, ClientInfo? client, CancellationToken cancellationToken) =>
+        SentinelUser user, MfaRegistration? registration, SecondFactorCode factor, ClientInfo? client, CancellationToken cancellationToken,
+        RecognizedDevice? device = null) =>
         _attempts.CheckSecondFactorAsync(
             user,
             factor.Method,
+            null,
             async (fresh, ct) => await VerifyCodeAsync(fresh.Id, registration, factor, client, ct).ConfigureAwait(false) ? null : WrongCode,
             client,
+            device,
             cancellationToken);
 
     /// <summary>

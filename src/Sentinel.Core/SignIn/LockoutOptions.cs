@@ -15,6 +15,13 @@ public sealed class LockoutOptions
     /// <summary>The longest a lockout grows to. Default 1 hour.</summary>
     public TimeSpan MaxLockoutDuration { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a device token (the token response's <c>deviceToken</c>) recognises the device it was issued to:
+    /// a sign-in that presents it is counted against that device, not the account, so a lockout others cause does
+    /// not refuse it (OWASP "device cookies"). Default 90 days; <c>00:00:00</c> issues none.
+    /// </summary>
+    public TimeSpan DeviceTokenLifetime { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>Adds what is wrong with these settings to <paramref name="result"/>, each with its configuration key and how to fix it.</summary>
     internal void Validate(Microsoft.Extensions.Options.ValidateOptionsResultBuilder result)
     {
@@ -32,6 +39,11 @@ public sealed class LockoutOptions
         if (l.MaxLockoutDuration < l.LockoutDuration)
         {
             result.AddError("must be at least LockoutDuration.", "Sentinel:Lockout:MaxLockoutDuration");
+        }
+
+        if (l.DeviceTokenLifetime < TimeSpan.Zero || l.DeviceTokenLifetime > TimeSpan.FromDays(400))
+        {
+            result.AddError("must be between 00:00:00 (no device tokens) and 400.00:00:00, for example 90.00:00:00.", "Sentinel:Lockout:DeviceTokenLifetime");
         }
     }
 }

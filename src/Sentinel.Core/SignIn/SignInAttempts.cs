@@ -52,7 +52,8 @@ public sealed class SignInAttempts
     private readonly ILogger _logger;
     private readonly AttemptBudgets _budgets = new();
     private readonly FailureWriteTiming _failureTiming = new();
-    private readonly UnknownAccountLockouts _unknownLockouts = new();
+    private readonly MemoryLockouts _unknownLockouts = new();
+    private readonly MemoryLockouts _deviceLockouts = new();
     private readonly Lazy<string> _dummyHash;
 
     /// <summary>Creates the gate; normally resolved from DI as a singleton.</summary>
@@ -91,18 +92,25 @@ public sealed class SignInAttempts
     /// weaker stored hash (P2). It does not clear the failure count: the sign-in is complete only when
     /// <see cref="RecordSignInCompletedAsync"/> says so (with MFA on, after the second factor, SECURITY M5).
     /// </summary>
-    public async Task<SentinelResult<SentinelUser>> CheckPasswordAsync(
-        string? email, string? password, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    public Task<SentinelResult<SentinelUser>> CheckPasswordAsync(
+        string? email, string? password, ClientInfo? client = null, CancellationToken cancellationToken = default) =>
+        CheckPasswordAsync(email, password, null, client, cancellationToken);
+
+    /// <summary>
+    /// As the public overload, from a recognised <paramref name="device"/> (<see cref="RecognizeAsync"/>): its checks
+    /// are counted and locked against the device, so a lockout others caused does not refuse it.
+    /// </summary>
+    internal async Task<SentinelResult<SentinelUser>> CheckPasswordAsync(
+        string? email, string? password, RecognizedDevice? device, ClientInfo? client, CancellationToken cancellationToken)
     {
         password ??= "";
-        var trimmed = email?.Trim() ?? "";
-        var normalized = trimmed.Length is > 0 and <= EmailNormalizer.MaxLength ? EmailNormalizer.Normalize(trimmed) : "";
+        var normalized = NormalizedEmailOf(email);
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
             var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
             var (reservation, user, lockedFor, _) = await ReserveAsync(
-                normalized, ct => normalized.Length == 0 ? ValueTask.FromResult<SentinelUser?>(null) : store.FindByNormalizedEmailAsync(normalized, ct), null, cancellationToken).ConfigureAwait(false);
+                normalized, ct => normalized.Length == 0 ? ValueTask.FromResult<SentinelUser?>(null) : store.FindByNormalizedEmailAsync(normalized, ct), null, device, cancellationToken).ConfigureAwait(false);
             if (reservation is null)
             {
                 _hasher.Verify(_dummyHash.Value, password); // the same cost as a check; a locked account's right password is refused too
@@ -124,7 +132,7 @@ public sealed class SignInAttempts
                 verification = _hasher.Verify(user!.PasswordHash, password);
                 if (verification == PasswordVerification.Failed)
                 {
-                    return await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongCredentials, client, cancellationToken).ConfigureAwait(false);
+                    return await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongCredentials, client, DeviceOf(device, user), cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -166,7 +174,7 @@ public sealed class SignInAttempts
                 return WrongPassword;
             }
 
-            var (reservation, user, lockedFor, _) = await ReserveAsync(known.NormalizedEmail, ct => store.FindByIdAsync(userId, ct), null, cancellationToken).ConfigureAwait(false);
+            var (reservation, user, lockedFor, _) = await ReserveAsync(known.NormalizedEmail, ct => store.FindByIdAsync(userId, ct), null, null, cancellationToken).ConfigureAwait(false);
             if (reservation is null)
             {
                 return user is null ? WrongPassword : await LockedOutAsync(user.Id, lockedFor!.Value, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
@@ -175,7 +183,7 @@ public sealed class SignInAttempts
             using (reservation)
             {
                 return _hasher.Verify(user!.PasswordHash, password) == PasswordVerification.Failed
-                    ? await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongPassword, client, cancellationToken).ConfigureAwait(false)
+                    ? await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongPassword, client, null, cancellationToken).ConfigureAwait(false)
                     : SentinelResult.Success(user);
             }
         }
@@ -201,7 +209,7 @@ public sealed class SignInAttempts
         Func<SentinelUser, CancellationToken, ValueTask<SentinelError?>> verify,
         ClientInfo? client = null,
         CancellationToken cancellationToken = default) =>
-        CheckSecondFactorAsync(user, method, null, verify, client, cancellationToken);
+        CheckSecondFactorAsync(user, method, null, verify, client, null, cancellationToken);
 
     /// <summary>
     /// As the public overload, with a limit of the route's own (a challenge's wrong codes, say): <paramref name="limit"/>
@@ -213,15 +221,17 @@ public sealed class SignInAttempts
         Func<CancellationToken, ValueTask<(int Left, SentinelError Refusal)>>? limit,
         Func<SentinelUser, CancellationToken, ValueTask<SentinelError?>> verify,
         ClientInfo? client,
+        RecognizedDevice? device,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(verify);
+        device = DeviceOf(device, user);
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
             var store = scope.ServiceProvider.GetRequiredService<IUserStore>();
-            var (reservation, fresh, lockedFor, refusal) = await ReserveAsync(user.NormalizedEmail, ct => store.FindByIdAsync(user.Id, ct), limit, cancellationToken).ConfigureAwait(false);
+            var (reservation, fresh, lockedFor, refusal) = await ReserveAsync(user.NormalizedEmail, ct => store.FindByIdAsync(user.Id, ct), limit, device, cancellationToken).ConfigureAwait(false);
             if (reservation is null)
             {
                 return lockedFor is { } wait
@@ -234,20 +244,29 @@ public sealed class SignInAttempts
                 if (await verify(fresh!, cancellationToken).ConfigureAwait(false) is { } wrong)
                 {
                     return wrong.Code == SentinelErrorCode.InvalidMfaCode
-                        ? await RecordFailureAsync(store, fresh!.Id, method, "wrong_code", wrong, client, cancellationToken).ConfigureAwait(false)
+                        ? await RecordFailureAsync(store, fresh!.Id, method, "wrong_code", wrong, client, device, cancellationToken).ConfigureAwait(false)
                         : wrong;
                 }
             }
 
-            var signedIn = await ResetAsync(store, fresh!, cancellationToken).ConfigureAwait(false);
+            var signedIn = await ResetAsync(store, fresh!, device, cancellationToken).ConfigureAwait(false);
             await _audit.RecordAsync(AuditEventTypes.MfaSucceeded, AuditOutcome.Success, signedIn.Id, client, cancellationToken, details: MethodDetails[method]).ConfigureAwait(false);
             return SentinelResult.Success(signedIn);
         }
     }
 
-    /// <summary>Clears the failure count once a sign-in is complete (every factor it needs was right).</summary>
-    internal async Task<SentinelUser> RecordSignInCompletedAsync(SentinelUser user, CancellationToken cancellationToken)
+    /// <summary>
+    /// Clears the failure count once a sign-in is complete (every factor it needs was right): the device's, when it
+    /// came from a recognised one (the account's count is others' to clear), else the account's.
+    /// </summary>
+    internal async Task<SentinelUser> RecordSignInCompletedAsync(SentinelUser user, RecognizedDevice? device, CancellationToken cancellationToken)
     {
+        if (DeviceOf(device, user) is { } recognized)
+        {
+            _deviceLockouts.Reset(recognized.Hash);
+            return user;
+        }
+
         if (!HasFailures(user))
         {
             return user; // the common case writes nothing
@@ -256,8 +275,56 @@ public sealed class SignInAttempts
         var scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            return await ResetAsync(scope.ServiceProvider.GetRequiredService<IUserStore>(), user, cancellationToken).ConfigureAwait(false);
+            return await ResetAsync(scope.ServiceProvider.GetRequiredService<IUserStore>(), user, null, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The device a sign-in to <paramref name="email"/> presented <paramref name="deviceToken"/> for, when the token is
+    /// one Sentinel issued to that account (unspent, unexpired, under the account's current security stamp); null
+    /// otherwise, and then the sign-in is counted against the account as any other.
+    /// </summary>
+    internal async Task<RecognizedDevice?> RecognizeAsync(string? email, string? deviceToken, CancellationToken cancellationToken) =>
+        DeviceTokens.HashOf(deviceToken) is { } hash && NormalizedEmailOf(email) is { Length: > 0 } normalized
+            ? await RecognizeHashAsync(hash, user => string.Equals(user.NormalizedEmail, normalized, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false)
+            : null;
+
+    /// <summary>As <see cref="RecognizeAsync"/>, for the device a challenge recorded (its token's hash).</summary>
+    internal async Task<RecognizedDevice?> RecognizeRecordedAsync(string? hash, Guid userId, CancellationToken cancellationToken) =>
+        hash is null ? null : await RecognizeHashAsync(hash, user => user.Id == userId, cancellationToken).ConfigureAwait(false);
+
+    private async Task<RecognizedDevice?> RecognizeHashAsync(string hash, Func<SentinelUser, bool> owner, CancellationToken cancellationToken)
+    {
+        if (_options.Lockout.DeviceTokenLifetime <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var tokens = scope.ServiceProvider.GetRequiredService<Email.IOneTimeTokenStore>();
+            var record = await tokens.FindAsync(hash, Email.OneTimeTokenPurpose.DeviceRecognition, cancellationToken).ConfigureAwait(false);
+            if (record is null || record.UsedAt is not null || record.ExpiresAt <= _time.GetUtcNow() || !string.Equals(record.Hash, hash, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var user = await scope.ServiceProvider.GetRequiredService<IUserStore>().FindByIdAsync(record.UserId, cancellationToken).ConfigureAwait(false);
+            return user is not null && owner(user) && string.Equals(user.SecurityStamp, record.SecurityStamp, StringComparison.Ordinal)
+                ? new RecognizedDevice(hash, record.Id, user.Id)
+                : null;
+        }
+    }
+
+    /// <summary><paramref name="device"/> when it is <paramref name="user"/>'s, else null.</summary>
+    private static RecognizedDevice? DeviceOf(RecognizedDevice? device, SentinelUser? user) =>
+        device is { } d && user is not null && d.UserId == user.Id ? d : null;
+
+    private static string NormalizedEmailOf(string? email)
+    {
+        var trimmed = email?.Trim() ?? "";
+        return trimmed.Length is > 0 and <= EmailNormalizer.MaxLength ? EmailNormalizer.Normalize(trimmed) : "";
     }
 
     /// <summary>The <c>details</c> of an event about <paramref name="method"/>: <c>{"method": …}</c>, shared and read-only.</summary>
@@ -272,11 +339,13 @@ public sealed class SignInAttempts
         string key,
         Func<CancellationToken, ValueTask<SentinelUser?>> read,
         Func<CancellationToken, ValueTask<(int Left, SentinelError Refusal)>>? limit,
+        RecognizedDevice? device,
         CancellationToken cancellationToken)
     {
         SentinelUser? user = null;
         TimeSpan? lockedFor = null;
-        var (reservation, refusal) = await _budgets.ReserveAsync<SentinelError?>(key, async ct =>
+        // A recognised device has its own turn and its own counters: others' guesses at the account use neither.
+        var (reservation, refusal) = await _budgets.ReserveAsync<SentinelError?>(device is { } d ? "device:" + d.Hash : key, async ct =>
         {
             user = await read(ct).ConfigureAwait(false);
             lockedFor = null;
@@ -285,13 +354,17 @@ public sealed class SignInAttempts
                 return (0, null);
             }
 
-            if (IsLockedOut(user, out var wait))
+            var recognized = DeviceOf(device, user);
+            var locked = recognized is { } trusted
+                ? _deviceLockouts.IsLockedOut(trusted.Hash, _time.GetUtcNow(), out var wait)
+                : IsLockedOut(user, out wait);
+            if (locked)
             {
                 lockedFor = wait;
                 return (0, null);
             }
 
-            var left = ChecksLeft(user);
+            var left = recognized is { } counted ? _deviceLockouts.ChecksLeft(counted.Hash, _options.Lockout) : ChecksLeft(user);
             if (limit is null)
             {
                 return (left, null);
@@ -315,8 +388,14 @@ public sealed class SignInAttempts
 
     private static bool HasFailures(SentinelUser user) => user.AccessFailedCount > 0 || user.LockoutCount > 0 || user.LockoutEnd is not null;
 
-    private async Task<SentinelUser> ResetAsync(IUserStore store, SentinelUser user, CancellationToken cancellationToken)
+    private async Task<SentinelUser> ResetAsync(IUserStore store, SentinelUser user, RecognizedDevice? device, CancellationToken cancellationToken)
     {
+        if (device is { } recognized)
+        {
+            _deviceLockouts.Reset(recognized.Hash);
+            return user;
+        }
+
         if (!HasFailures(user))
         {
             return user;
@@ -368,10 +447,16 @@ public sealed class SignInAttempts
     /// Returns <paramref name="wrong"/>, or <see cref="SentinelErrorCode.LockedOut"/> when this failure locked the account.
     /// </summary>
     private async Task<SentinelResult<SentinelUser>> RecordFailureAsync(
-        IUserStore store, Guid userId, CredentialMethod method, string reason, SentinelError wrong, ClientInfo? client, CancellationToken cancellationToken)
+        IUserStore store, Guid userId, CredentialMethod method, string reason, SentinelError wrong, ClientInfo? client, RecognizedDevice? device, CancellationToken cancellationToken)
     {
         DateTimeOffset? lockedUntil = null;
-        if (_options.Lockout.Enabled)
+        if (device is { } recognized)
+        {
+            // Counted against the device only: the account's owner is not locked out by what a device of theirs does.
+            var now = _time.GetUtcNow();
+            lockedUntil = _deviceLockouts.RecordFailure(recognized.Hash, _options.Lockout, now) is { } wait ? now + wait : null;
+        }
+        else if (_options.Lockout.Enabled)
         {
             var started = Stopwatch.GetTimestamp();
             await store.UpdateUserAsync(userId, fresh =>
@@ -420,3 +505,9 @@ public sealed class SignInAttempts
             RetryAfter = retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter,
         };
 }
+
+/// <summary>A device token Sentinel issued to the account signing in: its hash, its record and its user.</summary>
+/// <param name="Hash">The token's SHA-256, the key of the device's counters.</param>
+/// <param name="RecordId">The stored token, spent when the device gets its next one.</param>
+/// <param name="UserId">Whose device it is.</param>
+internal readonly record struct RecognizedDevice(string Hash, Guid RecordId, Guid UserId);

@@ -34,7 +34,14 @@ public abstract record SignInResult
     /// <param name="User">The user.</param>
     /// <param name="Tokens">The session's access and refresh tokens.</param>
     /// <param name="Methods">How the user authenticated (<c>amr</c>: <c>pwd</c>, then <c>otp</c> or <c>rc</c>).</param>
-    public sealed record Success(SentinelUser User, TokenPair Tokens, IReadOnlyList<string> Methods) : SignInResult;
+    public sealed record Success(SentinelUser User, TokenPair Tokens, IReadOnlyList<string> Methods) : SignInResult
+    {
+        /// <summary>
+        /// The token that recognises this device at its next sign-in (<c>deviceToken</c> of the token response; null
+        /// when device tokens are off or for a re-authentication). Keep it on the device, beside no other credential.
+        /// </summary>
+        public string? DeviceToken { get; init; }
+    }
 
     /// <summary>The password was right and the account has two-factor on: redeem the challenge with a code.</summary>
     /// <param name="User">The user.</param>

@@ -25,7 +25,9 @@ public sealed class SignInService
     private readonly SessionService _sessions;
     private readonly AuditRecorder _audit;
     private readonly SentinelMetrics _metrics;
+    private readonly Email.IOneTimeTokenStore _deviceTokens;
     private readonly MfaOptions _options;
+    private readonly LockoutOptions _lockout;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
@@ -37,10 +39,13 @@ public sealed class SignInService
         SessionService sessions,
         AuditRecorder audit,
         SentinelMetrics metrics,
+        Email.IOneTimeTokenStore deviceTokens,
         IOptions<SentinelOptions> options,
         TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _deviceTokens = deviceTokens;
+        _lockout = options.Value.Lockout;
         _attempts = attempts;
         _mfa = mfa;
         _mfaStore = mfaStore;
@@ -65,10 +70,21 @@ public sealed class SignInService
     /// ASP.NET Core Identity's <c>/login</c> takes). Without a code, an account with two-factor on gets
     /// <see cref="SignInResult.SecondFactorRequired"/>.
     /// </summary>
+    public Task<SignInResult> PasswordSignInAsync(
+        string? email, string? password, SecondFactorCode secondFactor, ClientInfo? client = null, CancellationToken cancellationToken = default) =>
+        PasswordSignInAsync(email, password, secondFactor, client, null, cancellationToken);
+
+    /// <summary>
+    /// As the other overloads, from a device that presents the <paramref name="deviceToken"/> an earlier sign-in to
+    /// this account returned (<see cref="SignInResult.Success.DeviceToken"/>): its attempts are counted and locked
+    /// against that device, so a lockout others caused from elsewhere does not refuse it (OWASP "device cookies").
+    /// An unknown, spent, expired or other account's token counts for nothing: the sign-in is an ordinary one.
+    /// </summary>
     public async Task<SignInResult> PasswordSignInAsync(
-        string? email, string? password, SecondFactorCode secondFactor, ClientInfo? client = null, CancellationToken cancellationToken = default)
+        string? email, string? password, SecondFactorCode secondFactor, ClientInfo? client, string? deviceToken, CancellationToken cancellationToken = default)
     {
-        var checkedPassword = await _attempts.CheckPasswordAsync(email, password, client, cancellationToken).ConfigureAwait(false);
+        var device = await _attempts.RecognizeAsync(email, deviceToken, cancellationToken).ConfigureAwait(false);
+        var checkedPassword = await _attempts.CheckPasswordAsync(email, password, device, client, cancellationToken).ConfigureAwait(false);
         if (!checkedPassword.TryGetValue(out var user))
         {
             return SignInResult.From(checkedPassword.Error!);
@@ -82,20 +98,20 @@ public sealed class SignInService
         var registration = await _mfaStore.FindAsync(user.Id, cancellationToken).ConfigureAwait(false);
         if (registration is not { IsEnabled: true })
         {
-            user = await _attempts.RecordSignInCompletedAsync(user, cancellationToken).ConfigureAwait(false);
-            return await StartAsync(user, PasswordOnly, client, cancellationToken).ConfigureAwait(false);
+            user = await _attempts.RecordSignInCompletedAsync(user, device, cancellationToken).ConfigureAwait(false);
+            return await StartAsync(user, PasswordOnly, client, device, cancellationToken).ConfigureAwait(false);
         }
 
         if (secondFactor.IsEmpty)
         {
             // With two-factor on the password is half a sign-in: the failure count is cleared only after the code
             // (otherwise whoever has the password could try codes forever, SECURITY M5).
-            return new SignInResult.SecondFactorRequired(user, await IssueChallengeAsync(user, client, cancellationToken).ConfigureAwait(false));
+            return new SignInResult.SecondFactorRequired(user, await IssueChallengeAsync(user, device, client, cancellationToken).ConfigureAwait(false));
         }
 
-        var second = await _mfa.CheckSecondFactorAsync(user, registration, secondFactor, client, cancellationToken).ConfigureAwait(false);
+        var second = await _mfa.CheckSecondFactorAsync(user, registration, secondFactor, client, cancellationToken, device).ConfigureAwait(false);
         return second.TryGetValue(out var signedIn)
-            ? await StartAsync(signedIn, MethodsWith(secondFactor.Method), client, cancellationToken).ConfigureAwait(false)
+            ? await StartAsync(signedIn, MethodsWith(secondFactor.Method), client, device, cancellationToken).ConfigureAwait(false)
             : SignInResult.From(second.Error!);
     }
 
@@ -124,6 +140,8 @@ public sealed class SignInService
 
         var registration = await _mfaStore.FindAsync(user.Id, cancellationToken).ConfigureAwait(false);
         var factor = new SecondFactorCode(code, recoveryCode);
+        // The device the password step came from, if it is still recognised: the code counts against it too.
+        var device = await _attempts.RecognizeRecordedAsync(challenge.DeviceTokenHash, user.Id, cancellationToken).ConfigureAwait(false);
         var second = await _attempts.CheckSecondFactorAsync(
             user,
             factor.Method,
@@ -145,10 +163,11 @@ public sealed class SignInService
                     : InvalidChallenge.Reason;
             },
             client,
+            device,
             cancellationToken).ConfigureAwait(false);
 
         return second.TryGetValue(out var signedIn)
-            ? await StartAsync(signedIn, MethodsWith(factor.Method), client, cancellationToken).ConfigureAwait(false)
+            ? await StartAsync(signedIn, MethodsWith(factor.Method), client, device, cancellationToken).ConfigureAwait(false)
             : SignInResult.From(second.Error!);
     }
 
@@ -195,7 +214,7 @@ public sealed class SignInService
         }
         else
         {
-            user = await _attempts.RecordSignInCompletedAsync(user, cancellationToken).ConfigureAwait(false);
+            user = await _attempts.RecordSignInCompletedAsync(user, null, cancellationToken).ConfigureAwait(false);
         }
 
         var tokens = await _sessions.ReauthenticateAsync(user, sessionId, methods, cancellationToken).ConfigureAwait(false);
@@ -215,7 +234,7 @@ public sealed class SignInService
             ? 0
             : _options.MaxChallengeAttempts - challenge.FailedAttempts;
 
-    private async Task<string> IssueChallengeAsync(SentinelUser user, ClientInfo? client, CancellationToken cancellationToken)
+    private async Task<string> IssueChallengeAsync(SentinelUser user, RecognizedDevice? device, ClientInfo? client, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var (token, challengeId) = MfaChallengeTokens.Create();
@@ -226,6 +245,7 @@ public sealed class SignInService
             SecurityStamp = user.SecurityStamp,
             CreatedAt = now,
             ExpiresAt = now + _options.ChallengeLifetime,
+            DeviceTokenHash = device?.Hash,
         };
         await _mfaStore.CreateChallengeAsync(challenge, cancellationToken).ConfigureAwait(false);
         await _audit.RecordAsync(AuditEventTypes.MfaChallengeIssued, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
@@ -237,7 +257,8 @@ public sealed class SignInService
     /// changed meanwhile (a reset or a logout everywhere raced this sign-in), the new session is revoked at once and
     /// the sign-in fails, so it cannot outlive the change (SECURITY T12).
     /// </summary>
-    private async Task<SignInResult> StartAsync(SentinelUser user, IReadOnlyList<string> methods, ClientInfo? client, CancellationToken cancellationToken)
+    private async Task<SignInResult> StartAsync(
+        SentinelUser user, IReadOnlyList<string> methods, ClientInfo? client, RecognizedDevice? device, CancellationToken cancellationToken)
     {
         var tokens = await _sessions.StartAsync(user, methods, client, cancellationToken).ConfigureAwait(false);
         var now = await _users.FindByIdAsync(user.Id, cancellationToken).ConfigureAwait(false);
@@ -247,7 +268,38 @@ public sealed class SignInService
             return SignInResult.From(new SentinelError(SentinelErrorCode.InvalidCredentials, "The account changed while signing in; sign in again."));
         }
 
-        return new SignInResult.Success(user, tokens, methods);
+        return new SignInResult.Success(user, tokens, methods) { DeviceToken = await IssueDeviceTokenAsync(now, device, cancellationToken).ConfigureAwait(false) };
+    }
+
+    /// <summary>
+    /// The device's next token (OWASP "device cookies"): the one it presented is spent, so each token recognises its
+    /// device once; null when device tokens are off. Stored as a hash under the account's current security stamp.
+    /// </summary>
+    private async Task<string?> IssueDeviceTokenAsync(SentinelUser user, RecognizedDevice? device, CancellationToken cancellationToken)
+    {
+        if (_lockout.DeviceTokenLifetime <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        if (device is { } presented)
+        {
+            await _deviceTokens.SpendAsync(presented.RecordId, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (token, hash) = DeviceTokens.Create();
+        await _deviceTokens.CreateAsync(new Email.OneTimeTokenRecord
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = user.Id,
+            Purpose = Email.OneTimeTokenPurpose.DeviceRecognition,
+            Hash = hash,
+            CreatedAt = now,
+            ExpiresAt = now + _lockout.DeviceTokenLifetime,
+            SecurityStamp = user.SecurityStamp,
+        }, cancellationToken).ConfigureAwait(false);
+        return token;
     }
 
     private static string[] MethodsWith(CredentialMethod second) => [CredentialMethod.Password.AmrValue(), second.AmrValue()];

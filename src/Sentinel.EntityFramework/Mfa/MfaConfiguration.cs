@@ -45,6 +45,7 @@ public sealed class MfaChallengeConfiguration : IEntityTypeConfiguration<MfaChal
         builder.HasKey(c => c.Id);
         builder.Property(c => c.Id).ValueGeneratedNever();
         builder.Property(c => c.SecurityStamp).HasMaxLength(64).IsRequired();
+        builder.Property(c => c.DeviceTokenHash).HasMaxLength(64);
         builder.HasIndex(c => c.ExpiresAt);
     }
 }

@@ -154,7 +154,13 @@ function onSubmit(id, handler) {
 
 // ---------- Tokens ----------
 
+// The device token (docs/API.md) is kept across visits: it is no credential on its own (the password is still
+// needed), it only spares this browser a lockout that someone else caused. Each sign-in replaces it.
+const DEVICE_KEY = 'sentinel.deviceToken';
+const deviceToken = () => localStorage.getItem(DEVICE_KEY) || undefined;
+
 function setTokens(tokens) {
+  if (tokens.deviceToken) localStorage.setItem(DEVICE_KEY, tokens.deviceToken);
   session.accessToken = tokens.accessToken;
   session.refreshToken = tokens.refreshToken;
   clearTimeout(session.refreshTimer);
@@ -214,7 +220,7 @@ let mfaToken = null;
 
 onSubmit('login-form', async (form) => {
   const { email, password } = formValues(form);
-  const result = await call('POST', '/auth/login', { email, password }, { auth: false });
+  const result = await call('POST', '/auth/login', { email, password, deviceToken: deviceToken() }, { auth: false });
   if (result.ok) {
     show('login-status', '', true);
     await signedIn(result.body);

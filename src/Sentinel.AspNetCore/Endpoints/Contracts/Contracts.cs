@@ -22,6 +22,8 @@ public sealed record LoginRequest
     public string? TwoFactorCode { get; init; }
 
     public string? TwoFactorRecoveryCode { get; init; }
+
+    public string? DeviceToken { get; init; }
 }
 
 public sealed record RefreshRequest
@@ -42,7 +44,12 @@ public sealed record ChangePasswordRequest
 }
 
 /// <summary>Field names identical to ASP.NET Core Identity's <c>AccessTokenResponse</c>.</summary>
-public sealed record AccessTokenResponse(string TokenType, string AccessToken, long ExpiresIn, string RefreshToken);
+public sealed record AccessTokenResponse(string TokenType, string AccessToken, long ExpiresIn, string RefreshToken)
+{
+    /// <summary>Recognises this device at its next sign-in; only in sign-in responses.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DeviceToken { get; init; }
+}
 
 public sealed record MeResponse(Guid Id, string Email, IReadOnlyList<string> Roles, bool MfaEnabled, DateTimeOffset CreatedAt);
 

@@ -193,5 +193,6 @@ public sealed class InMemoryMfaStore : IMfaStore
     private static MfaChallenge Copy(MfaChallenge c) => new()
     {
         Id = c.Id, UserId = c.UserId, CreatedAt = c.CreatedAt, ExpiresAt = c.ExpiresAt, FailedAttempts = c.FailedAttempts, RedeemedAt = c.RedeemedAt, SecurityStamp = c.SecurityStamp,
+        DeviceTokenHash = c.DeviceTokenHash,
     };
 }

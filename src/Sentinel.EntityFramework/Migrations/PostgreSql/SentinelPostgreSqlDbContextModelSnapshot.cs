@@ -233,6 +233,10 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("DeviceTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
 
