@@ -43,4 +43,7 @@ public sealed class SentinelOptions
 
     /// <summary>Recent authentication: how fresh a sign-in the sensitive operations need.</summary>
     public StepUpOptions StepUp { get; } = new();
+
+    /// <summary>Passkeys (WebAuthn): the relying party, its origins and the ceremonies' challenges.</summary>
+    public Passkeys.PasskeyOptions Passkeys { get; } = new();
 }

@@ -26,6 +26,7 @@ internal sealed class SentinelOptionsValidator : IValidateOptions<SentinelOption
         options.RateLimits.Validate(result);
         options.Cluster.Validate(result);
         options.StepUp.Validate(result);
+        options.Passkeys.Validate(result);
         return result.Build();
     }
 }

@@ -3,6 +3,7 @@ using Sentinel.EntityFramework.ApiKeys;
 using Sentinel.EntityFramework.Audit;
 using Sentinel.EntityFramework.Email;
 using Sentinel.EntityFramework.Mfa;
+using Sentinel.EntityFramework.Passkeys;
 using Sentinel.EntityFramework.Sessions;
 using Sentinel.EntityFramework.Tokens;
 using Sentinel.EntityFramework.Users;
@@ -31,6 +32,8 @@ public static class SentinelModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
         modelBuilder.ApplyConfiguration(new AuditAnchorConfiguration());
         modelBuilder.ApplyConfiguration(new OneTimeTokenConfiguration());
+        modelBuilder.ApplyConfiguration(new PasskeyCredentialConfiguration());
+        modelBuilder.ApplyConfiguration(new PasskeyChallengeConfiguration());
 
         var converter = new UtcTicksConverter();
         foreach (var entity in modelBuilder.Model.GetEntityTypes().Where(e => e.GetTableName()?.StartsWith("sentinel_", StringComparison.Ordinal) == true))

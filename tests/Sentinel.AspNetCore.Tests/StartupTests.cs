@@ -25,6 +25,24 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task APasskeyOriginOffTheRelyingPartysDomain_StopsTheHost_NamingIt()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Services.AddSentinelAuth(o =>
+        {
+            o.Passkeys.RelyingPartyId = "example.com";
+            o.Passkeys.Origins.Add("https://evil.example.net");
+        }).AddInMemoryStores();
+        await using var app = builder.Build();
+
+        var start = () => app.StartAsync(Ct);
+
+        (await start.Should().ThrowAsync<OptionsValidationException>())
+            .Which.Message.Should().Contain("Sentinel:Passkeys:Origins").And.Contain("https://evil.example.net").And.Contain("example.com");
+    }
+
+    [Fact]
     public async Task GoodOptions_StartTheHost()
     {
         // Development: in Production, in-memory stores with an unpersisted key ring refuse to start (DataProtectionTests).

@@ -227,3 +227,28 @@ public sealed class PostgresOneTimeTokenStoreTests(PostgresTestDatabase database
 
     public void Dispose() => _pool.Dispose();
 }
+
+/// <summary>The passkey store conformance suite on SQLite, including the concurrent challenge spend.</summary>
+public sealed class SqlitePasskeyStoreTests(SqliteTestDatabase database) : PasskeyStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelSqliteDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.Passkeys.IPasskeyStore> CreateStoreAsync() =>
+        ValueTask.FromResult<Sentinel.Passkeys.IPasskeyStore>(new Sentinel.EntityFramework.Passkeys.EntityFrameworkPasskeyStore<SentinelSqliteDbContext>(_pool.Next()));
+
+    public void Dispose() => _pool.Dispose();
+}
+
+/// <summary>The passkey store conformance suite on PostgreSQL, including the concurrent challenge spend.</summary>
+public sealed class PostgresPasskeyStoreTests(PostgresTestDatabase database) : PasskeyStoreSpecification, IDisposable
+{
+    private readonly ContextPool<SentinelPostgreSqlDbContext> _pool = new(database.CreateContext);
+
+    protected override ValueTask<Sentinel.Passkeys.IPasskeyStore> CreateStoreAsync()
+    {
+        database.RequireServer();
+        return ValueTask.FromResult<Sentinel.Passkeys.IPasskeyStore>(new Sentinel.EntityFramework.Passkeys.EntityFrameworkPasskeyStore<SentinelPostgreSqlDbContext>(_pool.Next()));
+    }
+
+    public void Dispose() => _pool.Dispose();
+}

@@ -108,6 +108,7 @@ public static class SentinelCoreServiceCollectionExtensions
         builder.Services.TryAddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.TryAddSingleton<ISigningKeyStore, InMemorySigningKeyStore>();
         builder.Services.TryAddSingleton<IMfaStore, InMemoryMfaStore>();
+        builder.Services.TryAddSingleton<Sentinel.Passkeys.IPasskeyStore, InMemoryPasskeyStore>();
         builder.Services.TryAddSingleton<IApiKeyStore, InMemoryApiKeyStore>();
         builder.Services.TryAddSingleton<IAuditStore, InMemoryAuditStore>();
         builder.Services.TryAddSingleton<IOneTimeTokenStore, InMemoryOneTimeTokenStore>();

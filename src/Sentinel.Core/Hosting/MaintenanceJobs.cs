@@ -162,6 +162,11 @@ internal sealed class ExpiredTokenCleanupJob(IServiceScopeFactory scopes, TimePr
         {
             await scope.ServiceProvider.GetRequiredService<IOneTimeTokenStore>().DeleteExpiredAsync(before, cancellationToken).ConfigureAwait(false);
             await scope.ServiceProvider.GetRequiredService<IMfaStore>().DeleteExpiredChallengesAsync(before, cancellationToken).ConfigureAwait(false);
+            // Spent and expired passkey challenges (a host with stores of its own may have no passkey store yet).
+            if (scope.ServiceProvider.GetService<Sentinel.Passkeys.IPasskeyStore>() is { } passkeys)
+            {
+                await passkeys.DeleteExpiredChallengesAsync(before, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -47,6 +47,7 @@ public static class SentinelEntityFrameworkBuilderExtensions
         builder.Services.TryAddScoped<IApiKeyStore, EntityFrameworkApiKeyStore<TContext>>();
         builder.Services.TryAddScoped<IAuditStore, EntityFrameworkAuditStore<TContext>>();
         builder.Services.TryAddScoped<IOneTimeTokenStore, EntityFrameworkOneTimeTokenStore<TContext>>();
+        builder.Services.TryAddScoped<Sentinel.Passkeys.IPasskeyStore, Sentinel.EntityFramework.Passkeys.EntityFrameworkPasskeyStore<TContext>>();
         return builder;
     }
 

@@ -55,6 +55,28 @@ public sealed class MaintenanceTests
     }
 
     [Fact]
+    public async Task ExpiredTokenCleanup_AlsoDeletesPasskeyChallengesADayPastExpiry()
+    {
+        using var s = new TestServices();
+        var now = s.Time.GetUtcNow();
+        var passkeys = s.Get<Sentinel.Passkeys.IPasskeyStore>();
+        Sentinel.Passkeys.PasskeyChallenge Challenge(TimeSpan expiresIn) => new()
+        {
+            Id = Guid.CreateVersion7(), ChallengeHash = Guid.NewGuid().ToString("N"), Ceremony = Sentinel.Passkeys.PasskeyCeremony.Authentication,
+            OptionsJson = "{}", CreatedAt = now, ExpiresAt = now + expiresIn,
+        };
+        var (old, recent) = (Challenge(TimeSpan.FromMinutes(5)), Challenge(TimeSpan.FromDays(1.5)));
+        await passkeys.CreateChallengeAsync(old, Ct);
+        await passkeys.CreateChallengeAsync(recent, Ct);
+
+        s.Time.Advance(TimeSpan.FromDays(2));
+        await Job<ExpiredTokenCleanupJob>(s).RunOnceAsync(Ct);
+
+        (await passkeys.FindChallengeAsync(old.ChallengeHash, Ct)).Should().BeNull();
+        (await passkeys.FindChallengeAsync(recent.ChallengeHash, Ct)).Should().NotBeNull();
+    }
+
+    [Fact]
     public async Task SessionPrune_DeletesSessionsADayPastTheirEnd()
     {
         using var s = new TestServices();

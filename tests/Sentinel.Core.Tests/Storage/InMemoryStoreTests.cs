@@ -70,3 +70,11 @@ public sealed class InMemoryOneTimeTokenStoreTests : OneTimeTokenStoreSpecificat
 
     protected override ValueTask<Sentinel.Email.IOneTimeTokenStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.Email.IOneTimeTokenStore>(_store);
 }
+
+/// <summary>The passkey store conformance suite against the in-memory store.</summary>
+public sealed class InMemoryPasskeyStoreTests : PasskeyStoreSpecification
+{
+    private readonly InMemoryPasskeyStore _store = new();
+
+    protected override ValueTask<Sentinel.Passkeys.IPasskeyStore> CreateStoreAsync() => ValueTask.FromResult<Sentinel.Passkeys.IPasskeyStore>(_store);
+}
