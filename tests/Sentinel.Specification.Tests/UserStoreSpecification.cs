@@ -32,6 +32,7 @@ public abstract class UserStoreSpecification
             AccessFailedCount = 2,
             LockoutCount = 1,
             LockoutEnd = now.AddMinutes(5),
+            PasskeyUserHandle = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64),
         };
     }
 

@@ -40,6 +40,12 @@ public sealed class SentinelUser
     /// </summary>
     public string SecurityStamp { get; set; } = "";
 
+    /// <summary>
+    /// The WebAuthn user handle of the account's passkeys: 64 random bytes, made at the first passkey registration
+    /// and never the email or id, so an authenticator learns nothing about the account from it. Null until then.
+    /// </summary>
+    public byte[]? PasskeyUserHandle { get; set; }
+
     /// <summary>Consecutive failed sign-in attempts since the last success or lockout.</summary>
     public int AccessFailedCount { get; set; }
 
@@ -57,6 +63,7 @@ public sealed class SentinelUser
     {
         var copy = (SentinelUser)MemberwiseClone();
         copy.Roles = [.. Roles];
+        copy.PasskeyUserHandle = PasskeyUserHandle is null ? null : [.. PasskeyUserHandle];
         return copy;
     }
 }

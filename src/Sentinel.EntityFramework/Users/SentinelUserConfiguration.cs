@@ -23,5 +23,7 @@ public sealed class SentinelUserConfiguration : IEntityTypeConfiguration<Sentine
         builder.PrimitiveCollection(u => u.Roles).IsRequired();
         builder.Property(u => u.ConcurrencyStamp).HasMaxLength(64).IsRequired().IsConcurrencyToken();
         builder.Property(u => u.SecurityStamp).HasMaxLength(64).IsRequired();
+        builder.Property(u => u.PasskeyUserHandle).HasMaxLength(64);
+        builder.HasIndex(u => u.PasskeyUserHandle).IsUnique();
     }
 }

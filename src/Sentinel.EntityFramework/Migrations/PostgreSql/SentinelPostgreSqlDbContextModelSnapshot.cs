@@ -571,6 +571,10 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<byte[]>("PasskeyUserHandle")
+                        .HasMaxLength(64)
+                        .HasColumnType("bytea");
+
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(1024)
@@ -594,6 +598,9 @@ namespace Sentinel.EntityFramework.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("NormalizedEmail")
+                        .IsUnique();
+
+                    b.HasIndex("PasskeyUserHandle")
                         .IsUnique();
 
                     b.HasIndex("SecurityValidAfter");

@@ -563,6 +563,10 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("PasskeyUserHandle")
+                        .HasMaxLength(64)
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(1024)
@@ -586,6 +590,9 @@ namespace Sentinel.EntityFramework.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("NormalizedEmail")
+                        .IsUnique();
+
+                    b.HasIndex("PasskeyUserHandle")
                         .IsUnique();
 
                     b.HasIndex("SecurityValidAfter");
