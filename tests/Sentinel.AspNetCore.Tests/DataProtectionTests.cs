@@ -28,11 +28,7 @@ public sealed class DataProtectionTests
     private static async Task<(byte[] Secret, SentinelTestHost.Tokens Tokens, string Email)> EnrolAsync(SentinelTestHost host)
     {
         var (email, tokens) = await host.SignUpAndLoginAsync();
-        var setup = await (await host.PostAsync("/auth/mfa/totp/setup", null, tokens.AccessToken)).Content.ReadFromJsonAsync<JsonElement>(Ct);
-        var secret = Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());
-        var confirm = await host.PostAsync("/auth/mfa/totp/confirm", new { code = new Totp(secret).ComputeTotp(host.Time.GetUtcNow().UtcDateTime) }, tokens.AccessToken);
-        confirm.StatusCode.Should().Be(HttpStatusCode.OK);
-        return (secret, tokens, email);
+        return (await host.EnrolTotpAsync(tokens.AccessToken), tokens, email);
     }
 
     private static async Task<HttpResponseMessage> SignInWithCodeAsync(SentinelTestHost host, string email, byte[] secret)

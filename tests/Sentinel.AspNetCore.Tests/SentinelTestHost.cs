@@ -181,6 +181,16 @@ public sealed class SentinelTestHost : IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>Turns TOTP on for the signed-in user (setup, then a first code at the host's time); returns the secret.</summary>
+    public async Task<byte[]> EnrolTotpAsync(string accessToken)
+    {
+        var setup = await (await PostAsync("/auth/mfa/totp/setup", null, accessToken)).Content.ReadFromJsonAsync<JsonElement>();
+        var secret = OtpNet.Base32Encoding.ToBytes(setup.GetProperty("sharedKey").GetString());
+        var confirm = await PostAsync("/auth/mfa/totp/confirm", new { code = new OtpNet.Totp(secret).ComputeTotp(Time.GetUtcNow().UtcDateTime) }, accessToken);
+        confirm.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, await confirm.Content.ReadAsStringAsync());
+        return secret;
+    }
+
     /// <summary>Every stored audit entry, oldest first, after the queue was written.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AuditAsync()
     {
