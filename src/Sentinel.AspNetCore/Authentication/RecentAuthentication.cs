@@ -1,5 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Sentinel.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace Sentinel.AspNetCore.Authentication;
@@ -13,6 +16,30 @@ public sealed record RecentAuthenticationRequirement(TimeSpan? MaxAge) : IAuthor
 {
     /// <summary>The age that applies: <see cref="MaxAge"/>, or the configured one.</summary>
     internal TimeSpan EffectiveMaxAge(SentinelOptions options) => MaxAge ?? options.StepUp.MaxAge;
+
+    /// <summary>The requirement with the configured age.</summary>
+    internal static RecentAuthenticationRequirement Default { get; } = new((TimeSpan?)null);
+}
+
+/// <summary>The 401 <c>reauthentication_required</c> answer (RFC 9470), for the result handler and routes that decide it themselves.</summary>
+internal static class RecentAuthenticationResponses
+{
+    public static Task WriteAsync(HttpContext context, TimeSpan maxAge)
+    {
+        context.Response.Headers.WWWAuthenticate =
+            $"Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent authentication is required\", max_age={((long)maxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture)}";
+        return SentinelProblems.WriteAsync(context, StatusCodes.Status401Unauthorized, SentinelErrorCode.ReauthenticationRequired,
+            "This needs a recent sign-in: re-authenticate (POST /auth/reauthenticate), then retry.");
+    }
+
+    /// <summary>The answer as a result, with the configured age.</summary>
+    public static IResult Required(HttpContext context) => new Result(
+        context.RequestServices.GetRequiredService<IOptions<SentinelOptions>>().Value.StepUp.MaxAge);
+
+    private sealed class Result(TimeSpan maxAge) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, maxAge);
+    }
 }
 
 /// <summary>Decides <see cref="RecentAuthenticationRequirement"/> from the bearer token's <c>auth_time</c>.</summary>

@@ -71,11 +71,7 @@ internal sealed class SentinelAuthorizationResultHandler(IOptions<SentinelOption
             && authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<RecentAuthenticationRequirement>().FirstOrDefault() is { } recent
             && context.User.Identities.Any(i => i.IsAuthenticated && i.AuthenticationType == SentinelAuthenticationDefaults.BearerScheme))
         {
-            var maxAge = (long)recent.EffectiveMaxAge(options.Value).TotalSeconds;
-            context.Response.Headers.WWWAuthenticate =
-                $"Bearer error=\"insufficient_user_authentication\", error_description=\"A more recent authentication is required\", max_age={maxAge.ToString(CultureInfo.InvariantCulture)}";
-            return SentinelProblems.WriteAsync(context, StatusCodes.Status401Unauthorized, SentinelErrorCode.ReauthenticationRequired,
-                "This needs a recent sign-in: re-authenticate (POST /auth/reauthenticate), then retry.");
+            return RecentAuthenticationResponses.WriteAsync(context, recent.EffectiveMaxAge(options.Value));
         }
 
         if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().FirstOrDefault() is { } missing)

@@ -20,6 +20,7 @@ public static class SentinelEndpointRouteBuilderExtensions
         group.MapEmailEndpoints();
         group.MapTokenEndpoints();
         group.MapMfaEndpoints();
+        group.MapPasskeyEndpoints();
         group.MapApiKeyEndpoints();
         group.MapAuditEndpoints();
         endpoints.MapSentinelJwks();
@@ -37,6 +38,10 @@ public static class SentinelEndpointRouteBuilderExtensions
     /// <summary>Maps only the two-factor endpoints (<c>/mfa/…</c>) under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelMfa(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
         SentinelGroup(endpoints, prefix).MapMfaEndpoints();
+
+    /// <summary>Maps only the passkey endpoints (<c>/passkeys/…</c>, <c>/register/passkey…</c>) under <paramref name="prefix"/>.</summary>
+    public static RouteGroupBuilder MapSentinelPasskeys(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>
+        SentinelGroup(endpoints, prefix).MapPasskeyEndpoints();
 
     /// <summary>Maps only the API key endpoints (<c>/api-keys/…</c>) under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSentinelApiKeys(this IEndpointRouteBuilder endpoints, string prefix = "/auth") =>

@@ -90,10 +90,10 @@ internal static class AccountEndpoints
         }
 
         var mfaEnabled = await mfa.IsEnabledAsync(user.Id, http.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new MeResponse(user.Id, user.Email, user.Roles, mfaEnabled, user.CreatedAt), SentinelJsonContext.Default.MeResponse);
+        return TypedResults.Json(new MeResponse(user.Id, user.Email, user.Roles, mfaEnabled, user.CreatedAt, user.PasswordHash.Length > 0), SentinelJsonContext.Default.MeResponse);
     }
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext http, UserService users)
+    private static async Task<IResult> ChangePasswordAsync(HttpContext http, UserService users, Microsoft.AspNetCore.Authorization.IAuthorizationService authorization)
     {
         var (body, error) = await SentinelRequestReader.ReadAsync(http, SentinelJsonContext.Default.ChangePasswordRequest).ConfigureAwait(false);
         if (error is not null)
@@ -106,8 +106,28 @@ internal static class AccountEndpoints
             return invalid;
         }
 
-        var result = await users.ChangePasswordAsync(http.User.UserId(), body.CurrentPassword, body.NewPassword, http.User.SessionId(), http.ClientInfo(), http.RequestAborted)
-            .ConfigureAwait(false);
+        SentinelResult result;
+        if (body.CurrentPassword is null)
+        {
+            // An account without a password (a passkey sign-up) sets its first one. There is no current password
+            // to prove, so the sign-in must be recent (SECURITY T11); an account with a password must send it.
+            var user = await users.FindByIdAsync(http.User.UserId(), http.RequestAborted).ConfigureAwait(false);
+            if (user is { PasswordHash.Length: 0 }
+                && !(await authorization.AuthorizeAsync(http.User, null, [RecentAuthenticationRequirement.Default]).ConfigureAwait(false)).Succeeded)
+            {
+                return RecentAuthenticationResponses.Required(http);
+            }
+
+            result = user is { PasswordHash.Length: > 0 }
+                ? SentinelResult.Failure(SentinelError.Validation("currentPassword", "The current password is required."))
+                : await users.AddPasswordAsync(http.User.UserId(), body.NewPassword, http.User.SessionId(), http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
+        }
+        else
+        {
+            result = await users.ChangePasswordAsync(http.User.UserId(), body.CurrentPassword, body.NewPassword, http.User.SessionId(), http.ClientInfo(), http.RequestAborted)
+                .ConfigureAwait(false);
+        }
+
         return result.Succeeded ? TypedResults.NoContent() : SentinelProblems.ToResult(result.Error!);
     }
 

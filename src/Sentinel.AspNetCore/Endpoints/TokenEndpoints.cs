@@ -121,12 +121,19 @@ internal static class TokenEndpoints
             return SentinelProblems.ToResult(new SentinelError(SentinelErrorCode.InvalidCredentials, "This access token belongs to no session; sign in again."));
         }
 
+        if (body.Passkey is { } passkey)
+        {
+            var withPasskey = await signIn.ReauthenticateWithPasskeyAsync(http.User.UserId(), sessionId, passkey.GetRawText(), http.ClientInfo(), http.RequestAborted)
+                .ConfigureAwait(false);
+            return PasskeyEndpoints.SignInResponse(withPasskey);
+        }
+
         var result = await signIn.ReauthenticateAsync(
             http.User.UserId(), sessionId, body.Password, new SecondFactorCode(body.Code, body.RecoveryCode), http.ClientInfo(), http.RequestAborted).ConfigureAwait(false);
         return SignInResponse(result);
     }
 
-    private static IResult SignInResponse(SignInResult result) => result switch
+    internal static IResult SignInResponse(SignInResult result) => result switch
     {
         SignInResult.Success success => TokenResponse(success.Tokens, success.DeviceToken),
         SignInResult.SecondFactorRequired challenge => SentinelProblems.MfaRequired(challenge.MfaToken),
@@ -170,8 +177,9 @@ internal static class TokenEndpoints
         return TypedResults.NoContent();
     }
 
-    private static JsonHttpResult<AccessTokenResponse> TokenResponse(TokenPair pair, string? deviceToken = null) =>
+    internal static JsonHttpResult<AccessTokenResponse> TokenResponse(TokenPair pair, string? deviceToken = null, int? statusCode = null) =>
         TypedResults.Json(
             new AccessTokenResponse("Bearer", pair.AccessToken, (long)pair.ExpiresIn.TotalSeconds, pair.RefreshToken) { DeviceToken = deviceToken },
-            SentinelJsonContext.Default.AccessTokenResponse);
+            SentinelJsonContext.Default.AccessTokenResponse,
+            statusCode: statusCode);
 }

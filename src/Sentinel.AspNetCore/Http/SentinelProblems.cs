@@ -33,6 +33,7 @@ public static class SentinelProblems
         SentinelErrorCode.RateLimited => StatusCodes.Status429TooManyRequests,
         SentinelErrorCode.ServiceUnavailable => StatusCodes.Status503ServiceUnavailable,
         SentinelErrorCode.ReauthenticationRequired => StatusCodes.Status401Unauthorized,
+        SentinelErrorCode.InvalidPasskey => StatusCodes.Status400BadRequest, // 401 on the sign-in routes
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -41,6 +42,13 @@ public static class SentinelProblems
     {
         ArgumentNullException.ThrowIfNull(error);
         return new ProblemResult(StatusOf(error.Code), error.Code, error.Message, error.Errors, error.RetryAfter);
+    }
+
+    /// <summary>The problem details result for <paramref name="error"/>, with a status of the route's own (a code whose status depends on the route).</summary>
+    public static IResult ToResult(SentinelError error, int status)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new ProblemResult(status, error.Code, error.Message, error.Errors, error.RetryAfter);
     }
 
     /// <summary>

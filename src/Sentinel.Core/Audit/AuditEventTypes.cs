@@ -32,6 +32,8 @@ public static class AuditEventTypes
     public const string PasswordResetRequested = "password.reset_requested";
     public const string PasswordReset = "password.reset";
     public const string Reauthenticated = "reauthenticated";
+    public const string PasskeyRegistered = "passkey.registered";
+    public const string PasskeyRemoved = "passkey.removed";
 #pragma warning restore CS1591
 
     /// <summary>Every type, in contract order.</summary>
@@ -41,6 +43,6 @@ public static class AuditEventTypes
         MfaEnabled, MfaDisabled, MfaRecoveryCodeUsed, MfaRecoveryCodesRegenerated, TokenRefreshed, TokenReuseDetected,
         SessionRevoked, Logout, LogoutAll, PasswordChanged, ApiKeyCreated, ApiKeyUsed, ApiKeyRejected, ApiKeyRevoked,
         ApiKeyRotated, RateLimitExceeded, SigningKeyRotated, EmailConfirmed, PasswordResetRequested, PasswordReset,
-        Reauthenticated,
+        Reauthenticated, PasskeyRegistered, PasskeyRemoved,
     ];
 }

@@ -58,7 +58,18 @@ public static class SentinelCoreServiceCollectionExtensions
             sp.GetRequiredService<SignInAttempts>(), sp.GetRequiredService<AuditRecorder>(), Options<SentinelOptions>(sp), Time(sp),
             sp.GetRequiredService<SentinelMetrics>(), sp.GetService<ILogger<UserService>>()));
         services.TryAddSingleton<SignInAttempts>();
-        services.TryAddScoped<SignInService>();
+        services.TryAddSingleton<Sentinel.Passkeys.PasskeyCeremonies>();
+        services.TryAddScoped(sp => new SignInService(
+            sp.GetRequiredService<SignInAttempts>(), sp.GetRequiredService<MfaService>(), sp.GetRequiredService<IMfaStore>(),
+            sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<SessionService>(), sp.GetRequiredService<AuditRecorder>(),
+            sp.GetRequiredService<SentinelMetrics>(), sp.GetRequiredService<IOneTimeTokenStore>(),
+            sp.GetRequiredService<Sentinel.Passkeys.PasskeyCeremonies>(), sp.GetRequiredService<Sentinel.Passkeys.IPasskeyStore>(),
+            sp.GetRequiredService<IOptions<SentinelOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddScoped(sp => new Sentinel.Passkeys.PasskeyService(
+            sp.GetRequiredService<Sentinel.Passkeys.PasskeyCeremonies>(), sp.GetRequiredService<Sentinel.Passkeys.IPasskeyStore>(),
+            sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<SessionService>(), sp.GetRequiredService<AuditRecorder>(),
+            sp.GetRequiredService<SentinelMetrics>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<Sentinel.Passkeys.PasskeyService>>()));
         services.TryAddSingleton<ISecretProtector, EphemeralSecretProtector>();
         services.TryAddSingleton<SigningKeyRing>();
         services.TryAddSingleton<RevocationList>();

@@ -44,6 +44,8 @@ public enum SentinelErrorCode
     ServiceUnavailable,
     /// <summary><c>reauthentication_required</c>: the operation needs a more recent sign-in (SECURITY T11).</summary>
     ReauthenticationRequired,
+    /// <summary><c>invalid_passkey</c>: a passkey response did not verify, or its ceremony is unknown, spent or expired (SECURITY W1–W4).</summary>
+    InvalidPasskey,
 }
 
 /// <summary>Maps <see cref="SentinelErrorCode"/> onto the wire codes of the HTTP contract.</summary>
@@ -55,6 +57,7 @@ public static class SentinelErrorCodes
         "invalid_mfa_token", "mfa_already_enabled", "no_pending_setup", "email_not_confirmed",
         "invalid_refresh_token", "invalid_token", "invalid_api_key", "insufficient_scope", "forbidden",
         "not_found", "locked_out", "rate_limited", "service_unavailable", "reauthentication_required",
+        "invalid_passkey",
     ];
 
     /// <summary>The snake_case code sent as the problem details <c>code</c> extension.</summary>

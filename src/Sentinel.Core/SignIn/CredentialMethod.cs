@@ -14,6 +14,9 @@ public enum CredentialMethod
 
     /// <summary>A single-use recovery code (<c>recovery_code</c>, amr <c>rc</c>).</summary>
     RecoveryCode,
+
+    /// <summary>A passkey's assertion (<c>passkey</c>, amr <c>hwk</c>: proof of a key held by the user's device).</summary>
+    Passkey,
 }
 
 /// <summary>The wire values of <see cref="CredentialMethod"/>.</summary>
@@ -25,6 +28,7 @@ public static class CredentialMethods
         CredentialMethod.Password => "password",
         CredentialMethod.Totp => "totp",
         CredentialMethod.RecoveryCode => "recovery_code",
+        CredentialMethod.Passkey => "passkey",
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
@@ -34,6 +38,7 @@ public static class CredentialMethods
         CredentialMethod.Password => "pwd",
         CredentialMethod.Totp => "otp",
         CredentialMethod.RecoveryCode => "rc",
+        CredentialMethod.Passkey => "hwk",
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 }

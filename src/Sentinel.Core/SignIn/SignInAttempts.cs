@@ -41,6 +41,7 @@ public sealed class SignInAttempts
 
     private static readonly SentinelError WrongCredentials = new(SentinelErrorCode.InvalidCredentials, "The email or password is not correct.");
     private static readonly SentinelError WrongPassword = new(SentinelErrorCode.InvalidCredentials, "The password is not correct.");
+    private static readonly SentinelError WrongPasskey = new(SentinelErrorCode.InvalidPasskey, "The passkey is not registered here, or its account cannot sign in.");
     private static readonly SentinelError NoSuchUser = new(SentinelErrorCode.NotFound, "The user does not exist.");
 
     private readonly IServiceScopeFactory _scopes;
@@ -54,6 +55,7 @@ public sealed class SignInAttempts
     private readonly FailureWriteTiming _failureTiming = new();
     private readonly MemoryLockouts _unknownLockouts = new();
     private readonly MemoryLockouts _deviceLockouts = new();
+    private readonly MemoryLockouts _passkeyLockouts = new();
     private readonly Lazy<string> _dummyHash;
 
     /// <summary>Creates the gate; normally resolved from DI as a singleton.</summary>
@@ -127,9 +129,10 @@ public sealed class SignInAttempts
             }
 
             PasswordVerification verification;
+            Debug.Assert(user is not null, "a reservation comes with its account");
             using (reservation)
             {
-                verification = _hasher.Verify(user!.PasswordHash, password);
+                verification = VerifyPassword(user, password);
                 if (verification == PasswordVerification.Failed)
                 {
                     return await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongCredentials, client, DeviceOf(device, user), cancellationToken).ConfigureAwait(false);
@@ -180,9 +183,10 @@ public sealed class SignInAttempts
                 return user is null ? WrongPassword : await LockedOutAsync(user.Id, lockedFor!.Value, CredentialMethod.Password, client, cancellationToken).ConfigureAwait(false);
             }
 
+            Debug.Assert(user is not null, "a reservation comes with its account");
             using (reservation)
             {
-                return _hasher.Verify(user!.PasswordHash, password) == PasswordVerification.Failed
+                return VerifyPassword(user, password) == PasswordVerification.Failed
                     ? await RecordFailureAsync(store, user.Id, CredentialMethod.Password, "wrong_password", WrongPassword, client, null, cancellationToken).ConfigureAwait(false)
                     : SentinelResult.Success(user);
             }
@@ -256,6 +260,77 @@ public sealed class SignInAttempts
     }
 
     /// <summary>
+    /// Checks a passkey assertion for the credential <paramref name="credentialId"/>: <paramref name="read"/> finds the
+    /// account it belongs to (null when no passkey has that id) and <paramref name="verify"/> checks the assertion,
+    /// returning null when it verifies or <see cref="SentinelErrorCode.InvalidPasskey"/> when it does not. Failures
+    /// count per credential, not against the account: a signature cannot be guessed, so password guesses by others
+    /// (which lock the account) do not refuse its owner's passkey, and wrong assertions do not lock the account's
+    /// password. Unknown credentials and disabled accounts are refused (SECURITY W4) and audited as
+    /// <c>login.failed</c> with <c>details.method = passkey</c>; the per-address limit is the route's rate limit.
+    /// </summary>
+    internal async Task<SentinelResult<SentinelUser>> CheckPasskeyAsync(
+        byte[] credentialId,
+        Func<CancellationToken, ValueTask<SentinelUser?>> read,
+        Func<SentinelUser, CancellationToken, ValueTask<SentinelError?>> verify,
+        ClientInfo? client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(verify);
+        // A fixed-length key whatever the credential id's length.
+        var key = "passkey:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(credentialId));
+        SentinelUser? user = null;
+        TimeSpan? lockedFor = null;
+        var (reservation, _) = await _budgets.ReserveAsync<SentinelError?>(key, async ct =>
+        {
+            user = await read(ct).ConfigureAwait(false);
+            lockedFor = _passkeyLockouts.IsLockedOut(key, _time.GetUtcNow(), out var wait) ? wait : null;
+            return (user is null || lockedFor is not null ? 0 : _passkeyLockouts.ChecksLeft(key, _options.Lockout), null);
+        }, cancellationToken).ConfigureAwait(false);
+        if (reservation is null)
+        {
+            if (lockedFor is { } locked)
+            {
+                return await LockedOutAsync(user?.Id, locked, CredentialMethod.Passkey, client, cancellationToken).ConfigureAwait(false);
+            }
+
+            var unknownWait = _passkeyLockouts.RecordFailure(key, _options.Lockout, _time.GetUtcNow());
+            var refused = await RefuseAsync(null, "unknown_passkey", WrongPasskey, client, cancellationToken, CredentialMethod.Passkey).ConfigureAwait(false);
+            return unknownWait is { } wait ? LockedOut(wait) : refused;
+        }
+
+        using (reservation)
+        {
+            if (user!.IsDisabled)
+            {
+                return await RefuseAsync(user.Id, "disabled", WrongPasskey, client, cancellationToken, CredentialMethod.Passkey).ConfigureAwait(false);
+            }
+
+            if (await verify(user, cancellationToken).ConfigureAwait(false) is { } wrong)
+            {
+                if (wrong.Code != SentinelErrorCode.InvalidPasskey)
+                {
+                    return wrong;
+                }
+
+                var wait = _passkeyLockouts.RecordFailure(key, _options.Lockout, _time.GetUtcNow());
+                var refused = await RefuseAsync(user.Id, "wrong_passkey", wrong, client, cancellationToken, CredentialMethod.Passkey).ConfigureAwait(false);
+                return wait is { } lockedNow ? LockedOut(lockedNow) : refused;
+            }
+        }
+
+        _passkeyLockouts.Reset(key);
+        return SentinelResult.Success(user);
+    }
+
+    /// <summary>
+    /// Refuses a passkey response before its credential is known (unreadable, or answering no live challenge of its
+    /// ceremony): audited as <c>login.failed</c> with <c>details.method = passkey</c>, counted by the route's rate limit.
+    /// </summary>
+    internal Task<SentinelResult<SentinelUser>> RefusePasskeyAsync(Guid? userId, SentinelError error, ClientInfo? client, CancellationToken cancellationToken) =>
+        RefuseAsync(userId, "invalid_ceremony", error, client, cancellationToken, CredentialMethod.Passkey);
+
+    /// <summary>
     /// Clears the failure count once a sign-in is complete (every factor it needs was right): the device's, when it
     /// came from a recognised one (the account's count is others' to clear), else the account's.
     /// </summary>
@@ -315,6 +390,21 @@ public sealed class SignInAttempts
                 ? new RecognizedDevice(hash, record.Id, user.Id)
                 : null;
         }
+    }
+
+    /// <summary>
+    /// Checks a password against the account's hash. An account without one (a passkey sign-up) fails at the cost of
+    /// a real check, so no answer tells such an account from one with a wrong password (SECURITY P3).
+    /// </summary>
+    private PasswordVerification VerifyPassword(SentinelUser user, string password)
+    {
+        if (user.PasswordHash.Length == 0)
+        {
+            _hasher.Verify(_dummyHash.Value, password);
+            return PasswordVerification.Failed;
+        }
+
+        return _hasher.Verify(user.PasswordHash, password);
     }
 
     /// <summary><paramref name="device"/> when it is <paramref name="user"/>'s, else null.</summary>
@@ -483,15 +573,16 @@ public sealed class SignInAttempts
         return LockedOut(end - _time.GetUtcNow());
     }
 
-    private async Task<SentinelResult<SentinelUser>> RefuseAsync(Guid? userId, string reason, SentinelError error, ClientInfo? client, CancellationToken cancellationToken)
+    private async Task<SentinelResult<SentinelUser>> RefuseAsync(
+        Guid? userId, string reason, SentinelError error, ClientInfo? client, CancellationToken cancellationToken, CredentialMethod method = CredentialMethod.Password)
     {
         _metrics.LoginAttempt(SignInOutcome.InvalidCredentials);
         Log.SignInFailed(_logger, reason, userId);
-        await _audit.RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, userId, client, cancellationToken, reason, details: MethodDetails[CredentialMethod.Password]).ConfigureAwait(false);
+        await _audit.RecordAsync(AuditEventTypes.LoginFailed, AuditOutcome.Failure, userId, client, cancellationToken, reason, details: MethodDetails[method]).ConfigureAwait(false);
         return error;
     }
 
-    private async Task<SentinelResult<SentinelUser>> LockedOutAsync(Guid userId, TimeSpan wait, CredentialMethod method, ClientInfo? client, CancellationToken cancellationToken)
+    private async Task<SentinelResult<SentinelUser>> LockedOutAsync(Guid? userId, TimeSpan wait, CredentialMethod method, ClientInfo? client, CancellationToken cancellationToken)
     {
         _metrics.LoginAttempt(SignInOutcome.LockedOut);
         await _audit.RecordAsync(AuditEventTypes.LoginLockedOut, AuditOutcome.Failure, userId, client, cancellationToken, "locked", details: MethodDetails[method]).ConfigureAwait(false);

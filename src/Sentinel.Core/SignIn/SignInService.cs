@@ -26,12 +26,14 @@ public sealed class SignInService
     private readonly AuditRecorder _audit;
     private readonly SentinelMetrics _metrics;
     private readonly Email.IOneTimeTokenStore _deviceTokens;
+    private readonly Passkeys.PasskeyCeremonies _passkeyCeremonies;
+    private readonly Passkeys.IPasskeyStore _passkeys;
     private readonly MfaOptions _options;
     private readonly LockoutOptions _lockout;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the service; normally resolved from DI.</summary>
-    public SignInService(
+    internal SignInService(
         SignInAttempts attempts,
         MfaService mfa,
         IMfaStore mfaStore,
@@ -40,10 +42,14 @@ public sealed class SignInService
         AuditRecorder audit,
         SentinelMetrics metrics,
         Email.IOneTimeTokenStore deviceTokens,
+        Passkeys.PasskeyCeremonies passkeyCeremonies,
+        Passkeys.IPasskeyStore passkeys,
         IOptions<SentinelOptions> options,
         TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _passkeyCeremonies = passkeyCeremonies;
+        _passkeys = passkeys;
         _deviceTokens = deviceTokens;
         _lockout = options.Value.Lockout;
         _attempts = attempts;
@@ -227,6 +233,139 @@ public sealed class SignInService
             sessionId: sessionId, details: SignInAttempts.DetailsOf(twoFactor ? secondFactor.Method : CredentialMethod.Password)).ConfigureAwait(false);
         return new SignInResult.Success(user, pair, methods);
     }
+
+    /// <summary>
+    /// Signs in with a passkey: verifies the browser's <c>AuthenticationResponseJSON</c> against a sign-in challenge
+    /// this server issued (any instance's; <see cref="Passkeys.PasskeyService"/> has none to issue: see
+    /// <see cref="BeginPasskeySignInAsync"/>), through the sign-in gate (SECURITY W1, W2, W4). A passkey that verified the
+    /// user is two factors, so no TOTP step follows (<c>amr</c> <c>hwk</c>, <c>mfa</c>). Fails with
+    /// <see cref="SentinelErrorCode.InvalidPasskey"/> or <see cref="SentinelErrorCode.LockedOut"/>.
+    /// </summary>
+    public async Task<SignInResult> PasskeySignInAsync(string? credentialJson, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var checkedPasskey = await CheckPasskeyAsync(credentialJson, null, client, cancellationToken).ConfigureAwait(false);
+        if (!checkedPasskey.TryGetValue(out var passed))
+        {
+            return SignInResult.From(checkedPasskey.Error!);
+        }
+
+        _metrics.LoginAttempt(SignInOutcome.Success);
+        await _audit.RecordAsync(AuditEventTypes.LoginSucceeded, AuditOutcome.Success, passed.User.Id, client, cancellationToken,
+            details: SignInAttempts.DetailsOf(CredentialMethod.Passkey)).ConfigureAwait(false);
+        var user = await _attempts.RecordSignInCompletedAsync(passed.User, null, cancellationToken).ConfigureAwait(false);
+        return await StartAsync(user, passed.Methods, client, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The request options (<c>PublicKeyCredentialRequestOptionsJSON</c>) of a passkey sign-in or re-authentication:
+    /// a fresh challenge, the relying party, no <c>allowCredentials</c> (discoverable credentials) and the configured
+    /// user verification. Fails with <see cref="SentinelErrorCode.NotFound"/> when passkeys are not configured.
+    /// </summary>
+    public async Task<SentinelResult<string>> BeginPasskeySignInAsync(CancellationToken cancellationToken = default) =>
+        _passkeyCeremonies.Enabled
+            ? SentinelResult.Success(await _passkeyCeremonies.BeginAuthenticationAsync(null, "", cancellationToken).ConfigureAwait(false))
+            : Passkeys.PasskeyCeremonies.NotConfigured;
+
+    /// <summary>
+    /// Re-authentication with a passkey (SECURITY T11): an assertion by one of the signed-in user's passkeys, answering
+    /// a challenge from <see cref="BeginPasskeySignInAsync"/>. A passkey that verified the user suffices with two-factor
+    /// on. Otherwise as the password form.
+    /// </summary>
+    public async Task<SignInResult> ReauthenticateWithPasskeyAsync(
+        Guid userId, Guid sessionId, string? credentialJson, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var checkedPasskey = await CheckPasskeyAsync(credentialJson, userId, client, cancellationToken).ConfigureAwait(false);
+        if (!checkedPasskey.TryGetValue(out var passed))
+        {
+            return SignInResult.From(checkedPasskey.Error!);
+        }
+
+        var user = await _attempts.RecordSignInCompletedAsync(passed.User, null, cancellationToken).ConfigureAwait(false);
+        var tokens = await _sessions.ReauthenticateAsync(user, sessionId, passed.Methods, cancellationToken).ConfigureAwait(false);
+        if (!tokens.TryGetValue(out var pair))
+        {
+            return SignInResult.From(tokens.Error!);
+        }
+
+        await _audit.RecordAsync(AuditEventTypes.Reauthenticated, AuditOutcome.Success, user.Id, client, cancellationToken,
+            sessionId: sessionId, details: SignInAttempts.DetailsOf(CredentialMethod.Passkey)).ConfigureAwait(false);
+        return new SignInResult.Success(user, pair, passed.Methods);
+    }
+
+    /// <summary>
+    /// The passkey check shared by sign-in and re-authentication: reads the response, spends its challenge (an
+    /// authentication one, W1) and verifies it through the gate against the stored passkey. With
+    /// <paramref name="userId"/>, the passkey must be that user's. A passkey whose authenticator did not verify the user
+    /// (possible only with <c>UserVerification = Preferred</c>) is one factor: refused when the account has two-factor on.
+    /// </summary>
+    private async Task<SentinelResult<(SentinelUser User, IReadOnlyList<string> Methods)>> CheckPasskeyAsync(
+        string? credentialJson, Guid? userId, ClientInfo? client, CancellationToken cancellationToken)
+    {
+        if (!_passkeyCeremonies.Enabled)
+        {
+            return Passkeys.PasskeyCeremonies.NotConfigured;
+        }
+
+        var read = await _passkeyCeremonies.ReadAssertionAsync(credentialJson, cancellationToken).ConfigureAwait(false);
+        if (!read.TryGetValue(out var assertion))
+        {
+            return (await _attempts.RefusePasskeyAsync(userId, read.Error!, client, cancellationToken).ConfigureAwait(false)).Error!;
+        }
+
+        Passkeys.PasskeyCredential? passkey = null;
+        IReadOnlyList<string> methods = PasskeyBoth;
+        var checkedUser = await _attempts.CheckPasskeyAsync(
+            assertion.CredentialId,
+            async ct =>
+            {
+                passkey = await _passkeys.FindByCredentialIdAsync(assertion.CredentialId, ct).ConfigureAwait(false);
+                // A re-authentication accepts only the caller's own passkeys: any other is as good as unknown.
+                return passkey is null || (userId is { } expected && passkey.UserId != expected)
+                    ? null
+                    : await _users.FindByIdAsync(passkey.UserId, ct).ConfigureAwait(false);
+            },
+            async (user, ct) =>
+            {
+                var verified = await _passkeyCeremonies.VerifyAssertionAsync(assertion, passkey!, user.PasskeyUserHandle, ct).ConfigureAwait(false);
+                if (!verified.TryGetValue(out var result))
+                {
+                    return verified.Error;
+                }
+
+                // The counter moves only forward, once: of two assertions with one counter value, one wins (W2).
+                if (!await _passkeys.TryRecordUseAsync(passkey!.Id, passkey.SignCount, result.SignCount, result.IsBackedUp, _time.GetUtcNow(), ct).ConfigureAwait(false))
+                {
+                    return PasskeyReplayed;
+                }
+
+                if (!result.UserVerified)
+                {
+                    methods = PasskeyOnly;
+                    var registration = await _mfaStore.FindAsync(user.Id, ct).ConfigureAwait(false);
+                    if (registration is { IsEnabled: true })
+                    {
+                        return PasskeyNeedsVerification;
+                    }
+                }
+
+                return null;
+            },
+            client,
+            cancellationToken).ConfigureAwait(false);
+        return checkedUser.TryGetValue(out var signedIn)
+            ? SentinelResult.Success<(SentinelUser, IReadOnlyList<string>)>((signedIn, methods))
+            : checkedUser.Error!;
+    }
+
+    private static readonly string[] PasskeyBoth = [CredentialMethod.Passkey.AmrValue(), "mfa"];
+
+    private static readonly string[] PasskeyOnly = [CredentialMethod.Passkey.AmrValue()];
+
+    private static readonly SentinelError PasskeyReplayed =
+        new(SentinelErrorCode.InvalidPasskey, "The passkey's signature counter did not grow.");
+
+    private static readonly SentinelError PasskeyNeedsVerification =
+        new(SentinelErrorCode.InvalidPasskey, "Two-factor is on: the passkey must verify you (a PIN or biometrics) to sign in.");
 
     /// <summary>How many codes the challenge still takes: none once it is gone, redeemed, expired or out of tries.</summary>
     private int ChecksLeft(MfaChallenge? challenge) =>

@@ -172,6 +172,59 @@ public sealed class UserService
     }
 
     /// <summary>
+    /// Gives an account that has no password (a passkey sign-up) its first one. The caller must have proved a
+    /// credential recently (the HTTP route requires a recent sign-in, SECURITY T11), since there is no current password
+    /// to check. Other sessions are revoked, as on a change. Fails with <see cref="SentinelErrorCode.ValidationFailed"/>
+    /// (errors keyed <c>newPassword</c>, or <c>currentPassword</c> when the account has a password already) or
+    /// <see cref="SentinelErrorCode.NotFound"/>.
+    /// </summary>
+    public async Task<SentinelResult<SentinelUser>> AddPasswordAsync(
+        Guid userId, string? newPassword, Guid? currentSessionId = null, ClientInfo? client = null, CancellationToken cancellationToken = default)
+    {
+        var user = await _store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (user is null || user.IsDisabled)
+        {
+            return new SentinelError(SentinelErrorCode.NotFound, "The user does not exist.");
+        }
+
+        if (user.PasswordHash.Length > 0)
+        {
+            return HasPassword;
+        }
+
+        var reasons = _policy.Validate(newPassword, user.Email);
+        if (reasons.Count > 0)
+        {
+            return SentinelError.Validation("newPassword", [.. reasons]);
+        }
+
+        var newHash = _hasher.Hash(newPassword!);
+        var result = await UpdateAsync(userId, fresh =>
+        {
+            if (fresh.PasswordHash.Length > 0)
+            {
+                return HasPassword; // set by a concurrent request
+            }
+
+            fresh.PasswordHash = newHash;
+            fresh.SecurityStamp = SecurityStamps.New();
+            fresh.UpdatedAt = _time.GetUtcNow();
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (result.Succeeded)
+        {
+            await _sessions.RevokeAllAsync(userId, currentSessionId, "password_changed", cancellationToken).ConfigureAwait(false);
+            Log.PasswordChanged(_logger, userId);
+            await _audit.RecordAsync(AuditEventTypes.PasswordChanged, AuditOutcome.Success, userId, client, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private static readonly SentinelError HasPassword = SentinelError.Validation("currentPassword", ["The account has a password: send it as currentPassword to change it."]);
+
+    /// <summary>
     /// Disables or re-enables an account. Disabling moves <see cref="SentinelUser.SecurityValidAfter"/> to now,
     /// refuses every access token issued before at once and revokes every session.
     /// </summary>

@@ -38,7 +38,8 @@ public sealed record LogoutRequest
 
 public sealed record ChangePasswordRequest
 {
-    public required string CurrentPassword { get; init; }
+    /// <summary>The current password; left out only by an account that has none yet (a passkey sign-up).</summary>
+    public string? CurrentPassword { get; init; }
 
     public required string NewPassword { get; init; }
 }
@@ -51,7 +52,7 @@ public sealed record AccessTokenResponse(string TokenType, string AccessToken, l
     public string? DeviceToken { get; init; }
 }
 
-public sealed record MeResponse(Guid Id, string Email, IReadOnlyList<string> Roles, bool MfaEnabled, DateTimeOffset CreatedAt);
+public sealed record MeResponse(Guid Id, string Email, IReadOnlyList<string> Roles, bool MfaEnabled, DateTimeOffset CreatedAt, bool HasPassword);
 
 public sealed record SessionResponse(
     Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt, string? IpAddress, string? UserAgent, bool Current);
@@ -95,7 +96,42 @@ public sealed record ReauthenticateRequest
     public string? Code { get; init; }
 
     public string? RecoveryCode { get; init; }
+
+    /// <summary>An <c>AuthenticationResponseJSON</c>: re-authenticates with a passkey instead of the password.</summary>
+    public System.Text.Json.JsonElement? Passkey { get; init; }
 }
+
+public sealed record PasskeyRegistrationRequest
+{
+    /// <summary>The browser's <c>RegistrationResponseJSON</c> (<c>credential.toJSON()</c>).</summary>
+    public required System.Text.Json.JsonElement Credential { get; init; }
+
+    public string? Name { get; init; }
+}
+
+public sealed record PasskeyLoginRequest
+{
+    /// <summary>The browser's <c>AuthenticationResponseJSON</c> (<c>credential.toJSON()</c>).</summary>
+    public required System.Text.Json.JsonElement Credential { get; init; }
+}
+
+public sealed record PasskeySignUpRequest
+{
+    /// <summary>The browser's <c>RegistrationResponseJSON</c> (<c>credential.toJSON()</c>).</summary>
+    public required System.Text.Json.JsonElement Credential { get; init; }
+}
+
+public sealed record PasskeySignUpOptionsRequest
+{
+    public required string Email { get; init; }
+}
+
+public sealed record PasskeyRenameRequest
+{
+    public required string Name { get; init; }
+}
+
+public sealed record PasskeyResponse(Guid Id, string Name, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, bool BackedUp, IReadOnlyList<string> Transports);
 
 public sealed record MfaStatusResponse(bool Enabled, bool PendingSetup, int RecoveryCodesLeft);
 
@@ -192,4 +228,11 @@ public sealed record AuditVerificationResponse(bool Valid, long Checked, Guid? F
 [JsonSerializable(typeof(ResetPasswordRequest))]
 [JsonSerializable(typeof(AuditPageResponse))]
 [JsonSerializable(typeof(AuditVerificationResponse))]
+[JsonSerializable(typeof(PasskeyRegistrationRequest))]
+[JsonSerializable(typeof(PasskeyLoginRequest))]
+[JsonSerializable(typeof(PasskeySignUpRequest))]
+[JsonSerializable(typeof(PasskeySignUpOptionsRequest))]
+[JsonSerializable(typeof(PasskeyRenameRequest))]
+[JsonSerializable(typeof(PasskeyResponse))]
+[JsonSerializable(typeof(PasskeyResponse[]))]
 public sealed partial class SentinelJsonContext : JsonSerializerContext;
