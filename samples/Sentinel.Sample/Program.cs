@@ -19,6 +19,13 @@ var sentinel = builder.Services.AddSentinelAuth(o =>
         // Links in the emails the sample writes to its mail folder point back at the sample's page.
         o.Email.ConfirmEmailUrl ??= "http://localhost:5080/?confirm={token}";
         o.Email.ResetPasswordUrl ??= "http://localhost:5080/?reset={token}";
+        // Passkeys belong to a domain: the sample's is localhost, served from its default address
+        // (Sentinel__Passkeys__RelyingPartyId and Sentinel__Passkeys__Origins__0 for another).
+        o.Passkeys.RelyingPartyId ??= "localhost";
+        if (o.Passkeys.Origins.Count == 0)
+        {
+            o.Passkeys.Origins.Add("http://localhost:5080");
+        }
     });
 
 // SQLite by default; Sentinel__Sample__Database=PostgreSQL with a PostgreSQL connection string for a real server.

@@ -30,6 +30,39 @@ internal static class ExternalTools
         return output.Trim();
     }
 
+    /// <summary>
+    /// The script of the Node checker in tests/<paramref name="folder"/> (verify.mjs), once its npm packages are
+    /// installed there (<c>npm ci</c>; .ci/run does it); skipped with the reason otherwise, except under CI.
+    /// </summary>
+    public static string RequireNodeCheck(string folder, string package)
+    {
+        Require("node");
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "tests", folder, "package.json")))
+        {
+            directory = directory.Parent;
+        }
+
+        var root = directory is null ? null : Path.Combine(directory.FullName, "tests", folder);
+        if (root is not null && Directory.Exists(Path.Combine(root, "node_modules", package)))
+        {
+            return Path.Combine(root, "verify.mjs");
+        }
+
+        Fail($"the npm package {package} is not installed in tests/{folder} (`npm ci --prefix tests/{folder}`; `bash .ci/run` does it).");
+        return "";
+    }
+
+    private static void Fail(string reason)
+    {
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException("Under CI this test must run: " + reason);
+        }
+
+        Assert.Skip(reason);
+    }
+
     private static void Require(string tool)
     {
         var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, tool)));

@@ -58,7 +58,8 @@ public static class SentinelCoreServiceCollectionExtensions
             sp.GetRequiredService<SignInAttempts>(), sp.GetRequiredService<AuditRecorder>(), Options<SentinelOptions>(sp), Time(sp),
             sp.GetRequiredService<SentinelMetrics>(), sp.GetService<ILogger<UserService>>()));
         services.TryAddSingleton<SignInAttempts>();
-        services.TryAddSingleton<Sentinel.Passkeys.PasskeyCeremonies>();
+        services.TryAddSingleton<Sentinel.Passkeys.PasskeyRelyingParty>();
+        services.TryAddScoped<Sentinel.Passkeys.PasskeyCeremonies>();
         services.TryAddScoped(sp => new SignInService(
             sp.GetRequiredService<SignInAttempts>(), sp.GetRequiredService<MfaService>(), sp.GetRequiredService<IMfaStore>(),
             sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<SessionService>(), sp.GetRequiredService<AuditRecorder>(),

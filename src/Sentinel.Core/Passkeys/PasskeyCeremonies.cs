@@ -19,9 +19,6 @@ namespace Sentinel.Passkeys;
 /// </summary>
 internal sealed class PasskeyCeremonies
 {
-    /// <summary>Bytes in a challenge: 256 bits, twice W1's floor.</summary>
-    private const int ChallengeBytes = 32;
-
     /// <summary>The largest credential JSON read; real ones are a few kilobytes.</summary>
     private const int MaxResponseChars = 64 * 1024;
 
@@ -33,24 +30,15 @@ internal sealed class PasskeyCeremonies
     private readonly PasskeyOptions _options;
     private readonly IPasskeyStore _store;
     private readonly TimeProvider _time;
-    private readonly Lazy<Fido2?> _fido2;
+    private readonly PasskeyRelyingParty _relyingParty;
 
-    public PasskeyCeremonies(IOptions<SentinelOptions> options, IPasskeyStore store, TimeProvider time)
+    public PasskeyCeremonies(IOptions<SentinelOptions> options, PasskeyRelyingParty relyingParty, IPasskeyStore store, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value.Passkeys;
+        _relyingParty = relyingParty;
         _store = store;
         _time = time;
-        _fido2 = new Lazy<Fido2?>(() => _options.Enabled
-            ? new Fido2(new Fido2Configuration
-            {
-                RPID = _options.RelyingPartyId!.Trim(),
-                RPName = _options.RelyingPartyName,
-                Origins = _options.Origins.Select(o => o.TrimEnd('/')).ToHashSet(StringComparer.OrdinalIgnoreCase),
-                ChallengeSize = ChallengeBytes,
-                Timeout = (uint)_options.ChallengeLifetime.TotalMilliseconds,
-            })
-            : null);
     }
 
     /// <summary>The answer when passkeys are not configured.</summary>
@@ -63,7 +51,7 @@ internal sealed class PasskeyCeremonies
     /// <summary>Whether the authenticator must verify the user.</summary>
     public bool RequiresUserVerification => _options.UserVerification == PasskeyUserVerification.Required;
 
-    private Fido2 Fido2 => _fido2.Value ?? throw new InvalidOperationException("Passkeys are not configured.");
+    private Fido2 Fido2 => _relyingParty.Fido2 ?? throw new InvalidOperationException("Passkeys are not configured.");
 
     private UserVerificationRequirement Verification =>
         RequiresUserVerification ? UserVerificationRequirement.Required : UserVerificationRequirement.Preferred;
@@ -321,6 +309,30 @@ internal sealed class PasskeyCeremonies
 
     /// <summary>What a verified assertion says: the new counter, the backed-up flag and whether the user was verified.</summary>
     internal readonly record struct VerifiedAssertion(uint SignCount, bool IsBackedUp, bool UserVerified);
+}
+
+/// <summary>The relying party's Fido2 verifier, made once per host from <c>Sentinel:Passkeys</c> (null when passkeys are off).</summary>
+internal sealed class PasskeyRelyingParty
+{
+    private readonly Lazy<Fido2?> _fido2;
+
+    public PasskeyRelyingParty(IOptions<SentinelOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var passkeys = options.Value.Passkeys;
+        _fido2 = new Lazy<Fido2?>(() => passkeys.Enabled
+            ? new Fido2(new Fido2Configuration
+            {
+                RPID = passkeys.RelyingPartyId!.Trim(),
+                RPName = passkeys.RelyingPartyName,
+                Origins = passkeys.Origins.Select(o => o.TrimEnd('/')).ToHashSet(StringComparer.OrdinalIgnoreCase),
+                ChallengeSize = 32, // 256 bits, twice W1's floor
+                Timeout = (uint)passkeys.ChallengeLifetime.TotalMilliseconds,
+            })
+            : null);
+    }
+
+    public Fido2? Fido2 => _fido2.Value;
 }
 
 /// <summary>Fido2 ships no source-generated metadata for registration responses; this is it.</summary>
