@@ -145,30 +145,7 @@ public sealed class UserService
             return check;
         }
 
-        var reasons = _policy.Validate(newPassword, user.Email);
-        if (reasons.Count > 0)
-        {
-            return SentinelError.Validation("newPassword", [.. reasons]);
-        }
-
-        var newHash = _hasher.Hash(newPassword!);
-        var result = await UpdateAsync(userId, fresh =>
-        {
-            fresh.PasswordHash = newHash;
-            fresh.SecurityStamp = SecurityStamps.New(); // T12: challenges and reset links begun before end here
-            AccountLockout.Reset(fresh);
-            fresh.UpdatedAt = _time.GetUtcNow();
-            return null;
-        }, cancellationToken).ConfigureAwait(false);
-
-        if (result.Succeeded)
-        {
-            await _sessions.RevokeAllAsync(userId, currentSessionId, "password_changed", cancellationToken).ConfigureAwait(false);
-            Log.PasswordChanged(_logger, userId);
-            await _audit.RecordAsync(AuditEventTypes.PasswordChanged, AuditOutcome.Success, userId, client, cancellationToken).ConfigureAwait(false);
-        }
-
-        return result;
+        return await SetPasswordAsync(user, newPassword, _ => null, currentSessionId, client, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -192,6 +169,19 @@ public sealed class UserService
             return HasPassword;
         }
 
+        // Only while it has none: a concurrent request may have set one.
+        return await SetPasswordAsync(user, newPassword, fresh => fresh.PasswordHash.Length > 0 ? HasPassword : null, currentSessionId, client, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="newPassword"/> against the policy and stores its hash (unless <paramref name="guard"/>
+    /// refuses the account as read afresh), with a new security stamp and a clear lockout; then revokes the other
+    /// sessions and audits <c>password.changed</c>.
+    /// </summary>
+    private async Task<SentinelResult<SentinelUser>> SetPasswordAsync(
+        SentinelUser user, string? newPassword, Func<SentinelUser, SentinelError?> guard, Guid? currentSessionId, ClientInfo? client, CancellationToken cancellationToken)
+    {
         var reasons = _policy.Validate(newPassword, user.Email);
         if (reasons.Count > 0)
         {
@@ -199,24 +189,25 @@ public sealed class UserService
         }
 
         var newHash = _hasher.Hash(newPassword!);
-        var result = await UpdateAsync(userId, fresh =>
+        var result = await UpdateAsync(user.Id, fresh =>
         {
-            if (fresh.PasswordHash.Length > 0)
+            if (guard(fresh) is { } refused)
             {
-                return HasPassword; // set by a concurrent request
+                return refused;
             }
 
             fresh.PasswordHash = newHash;
-            fresh.SecurityStamp = SecurityStamps.New();
+            fresh.SecurityStamp = SecurityStamps.New(); // T12: challenges and reset links begun before end here
+            AccountLockout.Reset(fresh);
             fresh.UpdatedAt = _time.GetUtcNow();
             return null;
         }, cancellationToken).ConfigureAwait(false);
 
         if (result.Succeeded)
         {
-            await _sessions.RevokeAllAsync(userId, currentSessionId, "password_changed", cancellationToken).ConfigureAwait(false);
-            Log.PasswordChanged(_logger, userId);
-            await _audit.RecordAsync(AuditEventTypes.PasswordChanged, AuditOutcome.Success, userId, client, cancellationToken).ConfigureAwait(false);
+            await _sessions.RevokeAllAsync(user.Id, currentSessionId, "password_changed", cancellationToken).ConfigureAwait(false);
+            Log.PasswordChanged(_logger, user.Id);
+            await _audit.RecordAsync(AuditEventTypes.PasswordChanged, AuditOutcome.Success, user.Id, client, cancellationToken).ConfigureAwait(false);
         }
 
         return result;
