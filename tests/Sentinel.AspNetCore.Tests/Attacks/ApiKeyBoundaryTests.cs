@@ -80,7 +80,9 @@ public sealed class ApiKeyBoundaryTests : IAsyncLifetime
             (HttpMethod.Get, "/auth/me"), (HttpMethod.Get, "/auth/api-keys"), (HttpMethod.Post, "/auth/api-keys"),
             (HttpMethod.Post, $"/auth/api-keys/{keyId}/rotate"), (HttpMethod.Delete, $"/auth/api-keys/{keyId}"),
             (HttpMethod.Get, "/auth/sessions"), (HttpMethod.Post, "/auth/logout/all"), (HttpMethod.Get, "/auth/audit/me"),
-            (HttpMethod.Post, "/auth/mfa/totp/setup"),
+            (HttpMethod.Post, "/auth/mfa/totp/setup"), (HttpMethod.Get, "/auth/passkeys"), (HttpMethod.Post, "/auth/passkeys/register/options"),
+            (HttpMethod.Post, "/auth/passkeys/register"), (HttpMethod.Delete, $"/auth/passkeys/{Guid.NewGuid()}"),
+            (HttpMethod.Patch, $"/auth/passkeys/{Guid.NewGuid()}"), (HttpMethod.Post, "/auth/reauthenticate"),
         })
         {
             (await WithKeyAsync(method, path, key)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, $"{method} {path} is Sentinel's own");
